@@ -1,0 +1,34 @@
+"""`python -m bot`: the bot for a developer's machine.
+
+Without SLACK_BOT_TOKEN it runs the local demo; with SLACK_APP_TOKEN it connects over Socket Mode (no public URL);
+otherwise it serves HTTP like the `web` process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from scr.settings import ConfigError, load_settings
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+        if settings.slack_bot_token is None:
+            from cli.demo import run_demo
+
+            print("SLACK_BOT_TOKEN is not set: running the local demo.\n")
+            return run_demo(settings)
+        if settings.slack_app_token is not None:
+            from bot.socket import run_socket_mode
+
+            return run_socket_mode(settings)
+    except ConfigError as error:
+        print(f"scr-bot: {error}", file=sys.stderr)
+        return 2
+    os.execvp("gunicorn", ["gunicorn", "--config", "bot/gunicorn_conf.py", "bot.web:app"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

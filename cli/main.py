@@ -1,0 +1,119 @@
+"""`scr`: run as a local administrator, recorded in the audit trail as `cli:<os user>`.
+
+    scr status                      any /scr command, as typed after /scr
+    scr import FILE.csv             all rows or none
+    scr export [--format csv|json]  to standard output
+    scr demo                        the local demo (no Slack needed)
+    scr migrate                     apply database migrations (the `release` process)
+"""
+
+from __future__ import annotations
+
+import getpass
+import re
+import sys
+from datetime import datetime
+
+from scr import db, grammar, present, service
+from scr.rulebook import rulebooks
+from scr.settings import ConfigError, Settings, load_settings
+from scr.transfer import ImportFailed, export_reviews, import_reviews
+
+_EMOJI = {":rotating_light:": "!!", ":white_check_mark:": "ok", ":heavy_minus_sign:": "--",
+          ":grey_question:": "??", ":hourglass_flowing_sand:": ".."}
+
+
+def plain(text: str) -> str:
+    """Slack mark-up made readable in a terminal."""
+    for code, symbol in _EMOJI.items():
+        text = text.replace(code, symbol)
+    return re.sub(r"\*([^*\n]+)\*", r"\1", text)
+
+
+def quote_args(args: list[str]) -> str:
+    """Rebuild the command line as typed: the shell took the quotes off values with spaces."""
+    quoted = []
+    for arg in args:
+        if any(char.isspace() for char in arg) or not arg:
+            key, sep, value = arg.partition("=")
+            arg = f'{key}="{value}"' if sep and re.fullmatch(r"[a-z_]+", key) else f'"{arg}"'
+        quoted.append(arg)
+    return " ".join(quoted)
+
+
+def cli_actor() -> service.Actor:
+    return service.Actor(f"cli:{getpass.getuser()}", admin=True)
+
+
+def run_command(settings: Settings, sessions, text: str, now: datetime) -> tuple[int, str]:
+    """One command of the grammar in one transaction: (exit status, what to print)."""
+    try:
+        command = grammar.parse(text, now.date())
+        with db.transaction(sessions) as session:
+            ctx = service.Context(session, cli_actor(), now, rulebooks(settings.scr_rapid_review_from))
+            result = service.execute(ctx, command)
+            return (2 if isinstance(result, service.FormNeeded) else 0), plain(present.as_text(result, now.date()))
+    except grammar.CommandError as error:
+        return 1, plain(error.message.replace("/scr ", "scr "))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        settings = load_settings()
+        if args[:1] == ["demo"]:
+            from cli.demo import run_demo
+
+            return run_demo(settings)
+        db.migrate(settings.database_url)
+        if args[:1] == ["migrate"]:
+            print("Database is up to date.")
+            return 0
+        sessions = db.make_sessions(db.make_engine(settings.database_url))
+        now = datetime.now(settings.timezone)
+        if args[:1] == ["import"]:
+            return _import(sessions, args[1:], now)
+        if args[:1] == ["export"]:
+            return _export(sessions, args[1:])
+        status, output = run_command(settings, sessions, quote_args(args), now)
+        print(output, file=sys.stderr if status == 1 else sys.stdout)
+        return status
+    except ConfigError as error:
+        print(f"scr: {error}", file=sys.stderr)
+        return 2
+
+
+def _import(sessions, args: list[str], now: datetime) -> int:
+    if len(args) != 1:
+        print("Usage: scr import FILE.csv", file=sys.stderr)
+        return 2
+    try:
+        with open(args[0], newline="", encoding="utf-8-sig") as source, db.transaction(sessions) as session:
+            count = import_reviews(session, source, cli_actor(), now, args[0])
+    except OSError as error:
+        print(f"scr: cannot read {args[0]}: {error.strerror}", file=sys.stderr)
+        return 1
+    except UnicodeDecodeError:
+        print(f"scr: {args[0]} is not UTF-8 text: save the spreadsheet as CSV UTF-8", file=sys.stderr)
+        return 1
+    except ImportFailed as failed:
+        print(failed, file=sys.stderr)
+        return 1
+    print(f"Imported {count} reviews from {args[0]}.")
+    return 0
+
+
+def _export(sessions, args: list[str]) -> int:
+    fmt = "csv"
+    if args in (["--format", "csv"], ["--format", "json"]):
+        fmt = args[1]
+    elif args:
+        print("Usage: scr export [--format csv|json]", file=sys.stderr)
+        return 2
+    with sessions() as session:
+        export_reviews(session, sys.stdout, fmt)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

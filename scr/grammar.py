@@ -1,0 +1,336 @@
+"""The `/scr` grammar: from the text a user types to a typed command, or a `CommandError` that says what to fix.
+
+`parse` is pure (`today` is passed in, for the word `today`) and raises nothing but `CommandError`, whatever it is
+given: the Slack listeners and the `scr` CLI both call it, so the two speak one language.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from scr.models import REGIMES
+
+
+class CommandError(Exception):
+    """A command that cannot be carried out, with a message for the person who typed it."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field  # the form field to show the error on, where there is one
+
+
+Value = str | date | None
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ListReviews:
+    which: str = "open"
+
+
+@dataclass(frozen=True)
+class New:
+    reference: str | None  # None: `/scr new` alone, which opens the form in Slack
+    fields: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Update:
+    reference: str
+    fields: dict[str, Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Complete:
+    reference: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Publish:
+    reference: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Withhold:
+    reference: str
+    reason: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Refer:
+    reference: str
+    on: date
+
+
+@dataclass(frozen=True)
+class Delay:
+    reference: str
+    reason: str | None  # None clears the delay
+
+
+@dataclass(frozen=True)
+class AddAction:
+    reference: str
+    text: str
+    owner: str
+    due: date
+
+
+@dataclass(frozen=True)
+class FinishAction:
+    reference: str
+    number: int
+    on: date
+
+
+@dataclass(frozen=True)
+class History:
+    reference: str
+
+
+@dataclass(frozen=True)
+class GrantRole:
+    user: str
+    role: str
+
+
+@dataclass(frozen=True)
+class RevokeRole:
+    user: str
+
+
+Command = (
+    Help | Status | ListReviews | New | Update | Complete | Publish | Withhold | Refer | Delay
+    | AddAction | FinishAction | History | GrantRole | RevokeRole
+)
+
+USAGE = {
+    "help": "help",
+    "status": "status [REF]",
+    "list": "list [open|overdue|withheld|published|all]",
+    "new": 'new REF initiated=YYYY-MM-DD [title="Child A" regime=scr|lcspr reviewer=… incident=DATE notified=DATE]',
+    "update": "update REF key=value … (title, reviewer, regime, incident, notified, initiated, notes)",
+    "complete": "complete REF [on=YYYY-MM-DD]",
+    "publish": "publish REF [on=YYYY-MM-DD]",
+    "withhold": "withhold REF reason=\"…\" [on=YYYY-MM-DD]",
+    "refer": "refer REF [on=YYYY-MM-DD]",
+    "delay": "delay REF reason=\"…\"  or  delay REF clear",
+    "action": "action REF add \"text\" owner=@user due=YYYY-MM-DD  or  action REF done N",
+    "history": "history REF",
+    "grant": "grant @user editor|admin",
+    "revoke": "revoke @user",
+}
+
+LIST_FILTERS = ("open", "overdue", "withheld", "published", "all")
+DATE_KEYS = frozenset({"incident", "notified", "initiated", "on", "due"})
+TEXT_LIMITS = {"title": 200, "reviewer": 200, "notes": 2000, "reason": 500, "text": 500}
+NEW_KEYS = ("initiated", "title", "regime", "reviewer", "incident", "notified")
+UPDATE_KEYS = ("title", "reviewer", "regime", "incident", "notified", "initiated", "notes")
+
+REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,20})")
+_KEY = re.compile(r"([a-z_]+)=(.*)", re.DOTALL)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    quoted: bool  # began with a quote: a value, never a key=value pair
+
+
+def _tokens(text: str) -> list[_Token]:
+    """Split on white space, keeping "double-quoted values" (also after key=) together."""
+    tokens: list[_Token] = []
+    current: list[str] = []
+    started = in_quotes = quoted = False
+    for char in text.translate(_QUOTES):
+        if char == '"':
+            if not started:
+                quoted = True
+            started, in_quotes = True, not in_quotes
+        elif char.isspace() and not in_quotes:
+            if started:
+                tokens.append(_Token("".join(current), quoted))
+            current, started, quoted = [], False, False
+        else:
+            current.append(char)
+            started = True
+    if in_quotes:
+        raise CommandError('A quoted value has no closing quote ("): put the value in "double quotes".')
+    if started:
+        tokens.append(_Token("".join(current), quoted))
+    return tokens
+
+
+def _reference(token: _Token | None, verb: str) -> str:
+    if token is None:
+        raise CommandError(f"`{verb}` needs a review reference. Usage: `/scr {USAGE[verb]}`")
+    if not REFERENCE.fullmatch(token.text):
+        raise CommandError(
+            f"`{_show(token.text)}` is not a review reference: use letters, digits and -, e.g. SCR-2026-01."
+        )
+    return token.text
+
+
+def parse_date(key: str, value: str, today: date) -> date:
+    if value.lower() == "today":
+        return today
+    if _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CommandError(
+        f"`{key}={_show(value)}` is not a valid date: write it as YYYY-MM-DD (e.g. 2026-03-02) or today.", key
+    )
+
+
+def parse_user(value: str) -> str:
+    match = _USER.fullmatch(value.strip())
+    if not match:
+        raise CommandError(f"`{_show(value)}` is not a Slack user: mention them with @ (e.g. @jane) or give their ID.")
+    return match.group(1) or match.group(2)
+
+
+def _show(value: str, limit: int = 40) -> str:
+    """A user's input, shortened and without backticks, for quoting in an error."""
+    value = value.replace("`", "'")
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _options(tokens: list[_Token], allowed: tuple[str, ...], verb: str, today: date) -> dict[str, Value]:
+    options: dict[str, Value] = {}
+    for token in tokens:
+        match = None if token.quoted else _KEY.fullmatch(token.text)
+        if match is None:
+            raise CommandError(f"I didn't understand `{_show(token.text)}`. Usage: `/scr {USAGE[verb]}`")
+        key, raw = match.groups()
+        if key not in allowed:
+            raise CommandError(f"`{key}` is not something `{verb}` takes: use {', '.join(allowed)}.")
+        if key in options:
+            raise CommandError(f"`{key}` is given twice: give it once.")
+        options[key] = _value(key, html.unescape(raw), today)
+    return options
+
+
+def _value(key: str, raw: str, today: date) -> Value:
+    if key in DATE_KEYS:
+        return parse_date(key, raw, today)
+    if key == "regime":
+        if raw.lower() not in REGIMES:
+            raise CommandError(f"`regime={_show(raw)}` is not a regime: use scr or lcspr.", key)
+        return raw.lower()
+    if key == "owner":
+        return parse_user(raw)
+    return _text(key, raw)
+
+
+def _text(key: str, raw: str) -> str | None:
+    value = " ".join(raw.split())
+    if len(value) > TEXT_LIMITS[key]:
+        raise CommandError(f"`{key}` is too long: keep it under {TEXT_LIMITS[key]} characters.", key)
+    return value or None
+
+
+def _on(tokens: list[_Token], verb: str, today: date) -> date:
+    return _options(tokens, ("on",), verb, today).get("on") or today  # type: ignore[return-value]
+
+
+def _single(tokens: list[_Token], verb: str) -> None:
+    if tokens:
+        raise CommandError(f"I didn't understand `{_show(tokens[0].text)}`. Usage: `/scr {USAGE[verb]}`")
+
+
+def parse(text: str, today: date) -> Command:
+    """The command in `text`, or a `CommandError` saying what is wrong and the right form."""
+    tokens = _tokens(text)
+    if not tokens:
+        return Help()
+    verb, args = tokens[0].text.lower(), tokens[1:]
+    first = args[0] if args else None
+    rest = args[1:]
+    if verb == "help":
+        return Help(args[0].text.lower() if args else None)
+    if verb == "status":
+        if first is None:
+            return Status()
+        _single(rest, verb)
+        return Status(_reference(first, verb))
+    if verb == "list":
+        _single(rest, verb)
+        which = first.text.lower() if first else "open"
+        if which not in LIST_FILTERS:
+            raise CommandError(f"`{_show(which)}` is not a list: use {', '.join(LIST_FILTERS)}.")
+        return ListReviews(which)
+    if verb == "new":
+        if first is None:
+            return New(None)
+        return New(_reference(first, verb), _options(rest, NEW_KEYS, verb, today))
+    if verb == "update":
+        return Update(_reference(first, verb), _options(rest, UPDATE_KEYS, verb, today))
+    if verb in ("complete", "publish", "refer"):
+        kind = {"complete": Complete, "publish": Publish, "refer": Refer}[verb]
+        return kind(_reference(first, verb), _on(rest, verb, today))
+    if verb == "withhold":
+        reference = _reference(first, verb)
+        options = _options(rest, ("reason", "on"), verb, today)
+        if not options.get("reason"):
+            raise CommandError(f"`withhold` needs the reason for not publishing. Usage: `/scr {USAGE[verb]}`")
+        return Withhold(reference, options["reason"], options.get("on") or today)  # type: ignore[arg-type]
+    if verb == "delay":
+        reference = _reference(first, verb)
+        if len(rest) == 1 and not rest[0].quoted and rest[0].text.lower() == "clear":
+            return Delay(reference, None)
+        reason = _options(rest, ("reason",), verb, today).get("reason")
+        if not reason:
+            raise CommandError(f"`delay` needs a reason, or `clear`. Usage: `/scr {USAGE[verb]}`")
+        return Delay(reference, reason)  # type: ignore[arg-type]
+    if verb == "action":
+        return _action(_reference(first, verb), rest, today)
+    if verb == "history":
+        _single(rest, verb)
+        return History(_reference(first, verb))
+    if verb == "grant":
+        if first is None or len(rest) != 1 or rest[0].text.lower() not in ("editor", "admin"):
+            raise CommandError(f"Usage: `/scr {USAGE['grant']}`")
+        return GrantRole(parse_user(first.text), rest[0].text.lower())
+    if verb == "revoke":
+        if first is None:
+            raise CommandError(f"Usage: `/scr {USAGE['revoke']}`")
+        _single(rest, verb)
+        return RevokeRole(parse_user(first.text))
+    raise CommandError(f"I don't know the command `{_show(verb, 20)}`. Try `/scr help` to see what I can do.")
+
+
+def _action(reference: str, args: list[_Token], today: date) -> AddAction | FinishAction:
+    sub = args[0].text.lower() if args else ""
+    if sub == "add" and len(args) >= 2 and (args[1].quoted or "=" not in args[1].text):
+        text = _text("text", html.unescape(args[1].text))
+        options = _options(args[2:], ("owner", "due"), "action", today)
+        if not text or "owner" not in options or "due" not in options:
+            raise CommandError(f"`action add` needs the text, an owner and a due date. Usage: `/scr {USAGE['action']}`")
+        return AddAction(reference, text, options["owner"], options["due"])  # type: ignore[arg-type]
+    if sub == "done" and len(args) >= 2:
+        number = args[1].text
+        if not (number.isascii() and number.isdigit()) or len(number) > 6 or int(number) == 0:
+            raise CommandError(f"`{_show(number)}` is not an action number: use the number `status {reference}` shows.")
+        return FinishAction(reference, int(number), _on(args[2:], "action", today))
+    raise CommandError(f"Usage: `/scr {USAGE['action']}`")

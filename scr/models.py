@@ -1,0 +1,90 @@
+"""The records: reviews, their action plans, role grants, the audit trail and the notice ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+REGIMES = ("scr", "lcspr")
+ROLES = ("viewer", "editor", "admin")
+
+# The dates a review records, in the order its life runs.
+DATE_FIELDS = ("incident", "notified", "initiated", "completed", "published", "withheld", "referred")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Review(Base):
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(40))
+    # The reference upper-cased: references are unique whatever their case.
+    reference_key: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    regime: Mapped[str] = mapped_column(String(10), default="scr")
+    reviewer: Mapped[str | None] = mapped_column(String(200))
+    incident: Mapped[date | None] = mapped_column(Date)
+    notified: Mapped[date | None] = mapped_column(Date)
+    initiated: Mapped[date | None] = mapped_column(Date, index=True)
+    completed: Mapped[date | None] = mapped_column(Date)
+    published: Mapped[date | None] = mapped_column(Date)
+    withheld: Mapped[date | None] = mapped_column(Date)
+    withheld_reason: Mapped[str | None] = mapped_column(String(500))
+    referred: Mapped[date | None] = mapped_column(Date)
+    delay_reason: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    actions: Mapped[list[Action]] = relationship(
+        back_populates="review", order_by="Action.number", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.published is None and self.withheld is None
+
+
+class Action(Base):
+    """One lesson or recommendation of a review's action plan."""
+
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("review_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(String(500))
+    owner: Mapped[str] = mapped_column(String(32))
+    due: Mapped[date] = mapped_column(Date, index=True)
+    done: Mapped[date | None] = mapped_column(Date)
+
+    review: Mapped[Review] = relationship(back_populates="actions")
+
+
+class Grant(Base):
+    """A stored role; everyone else in the workspace is a viewer, and SCR_ADMINS are administrators."""
+
+    __tablename__ = "grants"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(10))
+
+
+class AuditEntry(Base):
+    """One changed field: who, when, which field, from what, to what."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_review_at", "review_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(64))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
+    field: Mapped[str] = mapped_column(String(64))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,154 @@
+"""How results are worded: the one place that turns a review into words.
+
+The lines use Slack's light mark-up (`*bold*`, `` `code` ``), which reads well in a terminal too. The CLI prints
+`as_text(result)`; Slack's Block Kit renderer (`bot.blocks`) lays out the same lines and uses `as_text` for the
+plain-text fallback that phones show.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from scr import grammar as g
+from scr.deadlines import MilestoneState
+from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, ReviewRow
+
+HELP_INTRO = "*scr-bot* keeps serious case reviews on time. Commands (`/scr VERB …`):"
+
+
+def days(count: int) -> str:
+    return f"{count} day{'' if abs(count) == 1 else 's'}"
+
+
+def due_phrase(due: date | None, days_left: int | None, *, open_: bool = True) -> str:
+    if due is None or days_left is None:
+        return "no due date yet (no initiated date)"
+    if not open_:
+        return f"was due {due.isoformat()}"
+    if days_left < 0:
+        return f"due {due.isoformat()}, *{days(-days_left)} overdue*"
+    if days_left == 0:
+        return f"due {due.isoformat()}, *today*"
+    return f"due {due.isoformat()}, {days(days_left)} left"
+
+
+def review_line(row: ReviewRow) -> str:
+    review = row.review
+    flag = ":rotating_light: " if row.overdue or row.needs_referral else ""
+    title = f" {review.title}" if review.title else ""
+    if row.needs_referral:
+        state = "withheld, *needs referral to the national panel*"
+    elif review.published:
+        state = f"published {review.published.isoformat()}"
+    elif review.withheld:
+        state = f"withheld {review.withheld.isoformat()}, referred {review.referred.isoformat()}"
+    else:
+        state = due_phrase(row.due, row.days_left)
+    delay = " (delayed: parallel proceedings)" if review.delay_reason and review.is_open else ""
+    return f"{flag}*{review.reference}*{title}: {state}{delay}"
+
+
+def list_heading(result: ReviewList) -> str:
+    noun = {"open": "Open reviews", "overdue": "Overdue reviews", "withheld": "Withheld reviews",
+            "published": "Published reviews", "all": "All reviews"}[result.which]
+    counts = [f"{result.total}"]
+    if result.overdue:
+        counts.append(f"{result.overdue} overdue")
+    if result.needs_referral:
+        counts.append(f"{result.needs_referral} needing referral to the national panel")
+    return f"*{noun}*: {', '.join(counts)}"
+
+
+def more_line(result: ReviewList, shown: int) -> str | None:
+    hidden = result.total - shown
+    return f"…and {hidden} more. `/scr list all` or `scr export` gives every one." if hidden > 0 else None
+
+
+def milestone_line(state: MilestoneState) -> str:
+    label = state.milestone.label
+    if state.state == "met":
+        return f":white_check_mark: {label}: done {state.met_on.isoformat()}"
+    if state.state == "not needed":
+        return f":heavy_minus_sign: {label}: not needed"
+    if state.state == "not started":
+        return f":grey_question: {label}: no deadline until the *{state.milestone.starts}* date is recorded"
+    icon = ":rotating_light:" if state.state == "overdue" else ":hourglass_flowing_sand:"
+    return f"{icon} {label}: {due_phrase(state.due, state.days_left)}"
+
+
+def detail_lines(detail: ReviewDetail) -> list[str]:
+    """The review in full, one line per fact, in the order a chair reads them."""
+    review, assessment = detail.review, detail.assessment
+    lines = [
+        f"*{review.reference}* {review.title or ''}".rstrip(),
+        f"Regime: {detail.rulebook.title}",
+        f"Stage: {assessment.stage}",
+        f"Publication: {due_phrase(assessment.due, assessment.days_left, open_=review.is_open)}",
+    ]
+    if review.reviewer:
+        lines.append(f"Independent reviewer: {review.reviewer}")
+    dates = [f"{name} {getattr(review, name).isoformat()}" for name in
+             ("incident", "notified", "initiated", "completed", "published", "withheld", "referred")
+             if getattr(review, name)]
+    lines.append("Dates: " + (", ".join(dates) if dates else "none recorded"))
+    if review.withheld:
+        lines.append(f"Reason not published: {review.withheld_reason or 'not recorded'}")
+        lines.append(f"Referred to {detail.rulebook.panel} on {review.referred.isoformat()}" if review.referred
+                     else f":rotating_light: *Needs referral to {detail.rulebook.panel}*")
+    if review.delay_reason:
+        lines.append(f"Delayed by parallel proceedings: {review.delay_reason}")
+    return lines
+
+
+def timeline_lines(detail: ReviewDetail) -> list[str]:
+    return [milestone_line(state) for state in detail.assessment.milestones]
+
+
+def action_lines(detail: ReviewDetail, today: date) -> list[str]:
+    lines = []
+    for action in detail.review.actions:
+        if action.done:
+            continue
+        late = f", *{days((today - action.due).days)} overdue*" if action.due < today else ""
+        lines.append(f"{action.number}. {action.text} (<@{action.owner}>, due {action.due.isoformat()}{late})")
+    done = sum(1 for action in detail.review.actions if action.done)
+    if done:
+        lines.append(f"{done} done.")
+    return lines or ["No actions yet."]
+
+
+def history_lines(page: HistoryPage) -> list[str]:
+    if not page.entries:
+        return [f"No changes recorded for `{page.reference}`."]
+    return [
+        f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.field} {entry.old or '—'} → {entry.new or '—'}"
+        for entry in page.entries
+    ]
+
+
+def help_lines(topic: str | None = None) -> list[str]:
+    if topic in g.USAGE:
+        return [f"`/scr {g.USAGE[topic]}`"]
+    return [HELP_INTRO, *(f"• `{usage}`" for usage in g.USAGE.values()),
+            "Dates are YYYY-MM-DD or today; values with spaces go in \"double quotes\"."]
+
+
+def as_text(result: Result, today: date) -> str:
+    """The whole answer as plain text: the CLI's output and Slack's notification fallback."""
+    match result:
+        case Done(message=message):
+            return message
+        case ReviewList() as listing:
+            lines = [list_heading(listing), *map(review_line, listing.rows)]
+            more = more_line(listing, len(listing.rows))
+            return "\n".join([*lines, more] if more else lines)
+        case ReviewDetail() as detail:
+            return "\n".join([*detail_lines(detail), "", "Timeline:", *timeline_lines(detail), "",
+                              "Open actions:", *action_lines(detail, today)])
+        case HistoryPage() as page:
+            return "\n".join([f"*History of {page.reference}*", *history_lines(page)])
+        case FormNeeded(verb=verb):
+            return f"Usage: `{g.USAGE[verb]}`"
+        case g.Help(topic=topic):
+            return "\n".join(help_lines(topic))
+    raise TypeError(f"no wording for {type(result).__name__}")

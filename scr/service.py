@@ -1,0 +1,427 @@
+"""The use-cases: one function per `/scr` verb, over a database session.
+
+Each runs inside the caller's transaction (`scr.db.transaction`), checks the actor's permission first, records
+every changed field in the audit trail, and raises `CommandError` (so that the transaction rolls back and nothing
+is written) for anything refused or wrong. Queries run a fixed number of SQL statements whatever the number of
+reviews.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from scr import grammar as g
+from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
+from scr.grammar import CommandError
+from scr.models import Action, AuditEntry, Grant, Review
+from scr.rulebook import Rulebook
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a Slack user ID, or `cli:<os user>` for the operator's shell (always an administrator)."""
+
+    id: str
+    admin: bool = False  # an SCR_ADMINS member or the CLI: administrator whatever the grants say
+
+
+@dataclass(frozen=True)
+class Context:
+    session: Session
+    actor: Actor
+    now: datetime  # aware, in SCR_TIMEZONE
+    rulebooks: dict[str, Rulebook]
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def rulebook(self, review: Review) -> Rulebook:
+        return self.rulebooks[review.regime]
+
+
+# Results: what a command found or did, for the renderers (`scr.present`, `bot.blocks`) to word.
+
+
+@dataclass(frozen=True)
+class Done:
+    message: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    review: Review
+    due: date | None
+    days_left: int | None
+    overdue: bool
+    needs_referral: bool
+
+
+@dataclass(frozen=True)
+class ReviewList:
+    which: str
+    rows: list[ReviewRow]
+    total: int
+    overdue: int
+    needs_referral: int
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    review: Review
+    assessment: Assessment
+    rulebook: Rulebook
+    can_edit: bool
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    reference: str
+    entries: list[AuditEntry]
+
+
+@dataclass(frozen=True)
+class FormNeeded:
+    """`/scr new` or `/scr update REF` with nothing else: Slack opens the form; the CLI shows the usage."""
+
+    verb: str
+    reference: str | None = None
+
+
+Result = Done | ReviewList | ReviewDetail | HistoryPage | FormNeeded | g.Help
+
+
+# Permissions
+
+
+def role_of(session: Session, actor: Actor) -> str:
+    if actor.admin:
+        return "admin"
+    return session.scalar(select(Grant.role).where(Grant.user_id == actor.id)) or "viewer"
+
+
+def _require(ctx: Context, role: str, doing: str) -> None:
+    have = role_of(ctx.session, ctx.actor)
+    if have == "admin" or have == role:
+        return
+    asks = "an administrator" if role == "editor" else "an existing administrator"
+    raise CommandError(f"You don't have permission to {doing}: ask {asks} to `/scr grant` you {role} access.")
+
+
+# Reading
+
+
+def find_review(session: Session, reference: str, *, for_update: bool = False) -> Review:
+    query = select(Review).where(Review.reference_key == reference.upper())
+    if for_update:
+        query = query.with_for_update()
+    review = session.scalar(query)
+    if review is None:
+        raise CommandError(f"Review `{reference}` not found. `/scr list all` shows every review.")
+    return review
+
+
+def _overdue_clause(as_of: date, rulebooks: dict[str, Rulebook]):
+    open_ = and_(Review.published.is_(None), Review.withheld.is_(None))
+    by_regime = [
+        and_(Review.regime == regime, Review.initiated <= latest_start_overdue(as_of, book))
+        for regime, book in rulebooks.items()
+    ]
+    return and_(open_, or_(*by_regime))
+
+
+def _needs_referral_clause():
+    return and_(Review.withheld.is_not(None), Review.referred.is_(None))
+
+
+_FILTERS = {
+    "open": lambda: or_(and_(Review.published.is_(None), Review.withheld.is_(None)), _needs_referral_clause()),
+    "withheld": lambda: Review.withheld.is_not(None),
+    "published": lambda: Review.published.is_not(None),
+    "all": lambda: True,
+}
+
+
+def list_reviews(
+    session: Session, as_of: date, rulebooks: dict[str, Rulebook], which: str = "open", limit: int | None = None
+) -> ReviewList:
+    """Reviews soonest deadline first (those needing referral before all), with counts: two statements.
+
+    Six calendar months is monotonic, so ordering by `initiated` orders by due date without computing it in SQL.
+    """
+    overdue = _overdue_clause(as_of, rulebooks)
+    where = overdue if which == "overdue" else _FILTERS[which]()
+    order = (
+        case((_needs_referral_clause(), 0), else_=1),
+        Review.initiated.is_(None),
+        Review.initiated,
+        Review.reference_key,
+    )
+    reviews = session.scalars(select(Review).where(where).order_by(*order).limit(limit)).all()
+    total, overdue_count, referral_count = session.execute(
+        select(
+            func.count(),
+            func.count(case((overdue, 1))),
+            func.count(case((_needs_referral_clause(), 1))),
+        ).where(where)
+    ).one()
+    rows = []
+    for review in reviews:
+        due = publication_due(review.initiated, rulebooks[review.regime])
+        rows.append(ReviewRow(
+            review=review,
+            due=due,
+            days_left=None if due is None else (due - as_of).days,
+            overdue=review.is_open and due is not None and as_of > due,
+            needs_referral=review.withheld is not None and review.referred is None,
+        ))
+    return ReviewList(which, rows, total, overdue_count, referral_count)
+
+
+def review_detail(ctx: Context, reference: str) -> ReviewDetail:
+    query = select(Review).where(Review.reference_key == reference.upper()).options(selectinload(Review.actions))
+    review = ctx.session.scalar(query)
+    if review is None:
+        find_review(ctx.session, reference)  # raises the "not found" answer
+    book = ctx.rulebook(review)
+    can_edit = role_of(ctx.session, ctx.actor) in ("editor", "admin")
+    return ReviewDetail(review, assess(review, ctx.today, book), book, can_edit)
+
+
+def history(ctx: Context, reference: str) -> HistoryPage:
+    review = find_review(ctx.session, reference)
+    entries = ctx.session.scalars(
+        select(AuditEntry).where(AuditEntry.review_id == review.id).order_by(AuditEntry.id)
+    ).all()
+    return HistoryPage(review.reference, list(entries))
+
+
+# Writing
+
+
+def _audit_value(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _record(ctx: Context, review: Review | None, field: str, old: object, new: object) -> None:
+    ctx.session.add(AuditEntry(
+        at=ctx.now, actor=ctx.actor.id, review_id=None if review is None else review.id,
+        field=field, old=_audit_value(old), new=_audit_value(new),
+    ))
+
+
+def _set(ctx: Context, review: Review, field: str, new: object) -> bool:
+    old = getattr(review, field)
+    if old == new:
+        return False
+    setattr(review, field, new)
+    _record(ctx, review, field, old, new)
+    return True
+
+
+def _not_future(ctx: Context, field: str, value: object) -> None:
+    if isinstance(value, date) and value > ctx.today:
+        raise CommandError(
+            f"The {field} date {value.isoformat()} is in the future: give the date it happened as YYYY-MM-DD.",
+            field,
+        )
+
+
+def _check_order(review: Review) -> None:
+    """The dates a review has must not contradict each other."""
+    for later, earlier in (
+        ("completed", "initiated"), ("published", "initiated"), ("withheld", "initiated"), ("referred", "withheld"),
+        ("initiated", "incident"), ("notified", "incident"),
+    ):
+        a, b = getattr(review, later), getattr(review, earlier)
+        if a is not None and b is not None and a < b:
+            raise CommandError(
+                f"The {later} date {a.isoformat()} is before the {earlier} date {b.isoformat()}: "
+                f"check both dates (YYYY-MM-DD).",
+                later,
+            )
+
+
+def _apply(ctx: Context, review: Review, fields: dict[str, g.Value]) -> list[str]:
+    for field, value in fields.items():
+        _not_future(ctx, field, value)
+    changed = [field for field, value in fields.items() if _set(ctx, review, field, value)]
+    _check_order(review)
+    return changed
+
+
+def create_review(ctx: Context, command: g.New) -> Result:
+    if command.reference is None:
+        return FormNeeded("new")
+    _require(ctx, "editor", "create reviews")
+    key = command.reference.upper()
+    if ctx.session.scalar(select(Review.id).where(Review.reference_key == key)) is not None:
+        raise CommandError(f"Review `{command.reference}` already exists: `/scr status {command.reference}` shows it.")
+    values = {"title": "", "regime": "scr", **command.fields}
+    for field, value in values.items():
+        _not_future(ctx, field, value)
+    review = Review(reference=command.reference, reference_key=key, created_at=ctx.now, **values)
+    _check_order(review)
+    ctx.session.add(review)
+    ctx.session.flush()
+    _record(ctx, review, "reference", None, review.reference)
+    for field, value in values.items():
+        if value:
+            _record(ctx, review, field, None, value)
+    due = publication_due(review.initiated, ctx.rulebook(review))
+    when = f", due {due.isoformat()}" if due else ": record `initiated=` to start its six months"
+    return Done(f"Created review `{review.reference}`{when}.", review.reference)
+
+
+def update_review(ctx: Context, command: g.Update) -> Result:
+    if not command.fields:
+        find_review(ctx.session, command.reference)
+        return FormNeeded("update", command.reference)
+    _require(ctx, "editor", "update reviews")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    changed = _apply(ctx, review, command.fields)
+    if not changed:
+        return Done(f"Nothing changed: `{review.reference}` already has those values.", review.reference)
+    return Done(f"Updated `{review.reference}`: {', '.join(changed)}.", review.reference)
+
+
+def _close(ctx: Context, review: Review, field: str, on: date, verb: str, **extra: object) -> Result:
+    """Record a one-off event date (completed, published, withheld, referred); recording it again changes nothing."""
+    current = getattr(review, field)
+    if current is not None:
+        return Done(f"`{review.reference}` was already {verb} on {current.isoformat()}; nothing changed.",
+                    review.reference)
+    _apply(ctx, review, {field: on, **extra})
+    return Done(f"Recorded: `{review.reference}` {verb} on {on.isoformat()}.", review.reference)
+
+
+def complete_review(ctx: Context, command: g.Complete) -> Result:
+    _require(ctx, "editor", "complete reviews")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    if review.initiated is None:
+        raise CommandError(
+            f"`{review.reference}` has no initiated date: `/scr update {review.reference} initiated=YYYY-MM-DD` first."
+        )
+    return _close(ctx, review, "completed", command.on, "completed")
+
+
+def publish_review(ctx: Context, command: g.Publish) -> Result:
+    _require(ctx, "editor", "publish reviews")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    if review.withheld is not None:
+        raise CommandError(f"`{review.reference}` was withheld on {review.withheld}, so it cannot be published.")
+    if review.published is None and review.completed is None:
+        _apply(ctx, review, {"completed": command.on})  # a published report is a completed one
+    return _close(ctx, review, "published", command.on, "published")
+
+
+def withhold_review(ctx: Context, command: g.Withhold) -> Result:
+    _require(ctx, "editor", "withhold reviews")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    if review.published is not None:
+        raise CommandError(f"`{review.reference}` was published on {review.published}, so it cannot be withheld.")
+    result = _close(ctx, review, "withheld", command.on, "withheld", withheld_reason=command.reason)
+    if review.referred is None:
+        book = ctx.rulebook(review)
+        return Done(f"{result.message} It needs referral to {book.panel}: `/scr refer {review.reference}` once sent.",
+                    review.reference)
+    return result
+
+
+def refer_review(ctx: Context, command: g.Refer) -> Result:
+    _require(ctx, "editor", "record referrals")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    if review.withheld is None:
+        raise CommandError(
+            f"`{review.reference}` is not withheld: a referral to the national panel records a decision not to "
+            f"publish. `/scr withhold {review.reference} reason=\"…\"` first."
+        )
+    return _close(ctx, review, "referred", command.on, "referred to the national panel")
+
+
+def delay_review(ctx: Context, command: g.Delay) -> Result:
+    _require(ctx, "editor", "record delays")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    if not _set(ctx, review, "delay_reason", command.reason):
+        return Done(f"Nothing changed for `{review.reference}`.", review.reference)
+    if command.reason is None:
+        return Done(f"Cleared the delay on `{review.reference}`.", review.reference)
+    return Done(f"Recorded the delay on `{review.reference}`: {command.reason}", review.reference)
+
+
+def add_action(ctx: Context, command: g.AddAction) -> Result:
+    _require(ctx, "editor", "change action plans")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    number = (ctx.session.scalar(select(func.max(Action.number)).where(Action.review_id == review.id)) or 0) + 1
+    ctx.session.add(Action(review_id=review.id, number=number, text=command.text, owner=command.owner,
+                           due=command.due))
+    _record(ctx, review, f"action {number}", None, f"{command.text} (owner <@{command.owner}>, due {command.due})")
+    return Done(f"Added action {number} to `{review.reference}`, due {command.due.isoformat()}.", review.reference)
+
+
+def finish_action(ctx: Context, command: g.FinishAction) -> Result:
+    _require(ctx, "editor", "change action plans")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    action = ctx.session.scalar(
+        select(Action).where(Action.review_id == review.id, Action.number == command.number)
+    )
+    if action is None:
+        raise CommandError(
+            f"Action {command.number} of `{review.reference}` not found: `/scr status {review.reference}` lists them."
+        )
+    if action.done is not None:
+        return Done(f"Action {command.number} was already done on {action.done.isoformat()}.", review.reference)
+    _not_future(ctx, "done", command.on)
+    action.done = command.on
+    _record(ctx, review, f"action {command.number} done", None, command.on)
+    return Done(f"Action {command.number} of `{review.reference}` done on {command.on.isoformat()}.", review.reference)
+
+
+def grant_role(ctx: Context, command: g.GrantRole) -> Result:
+    _require(ctx, "admin", "grant roles")
+    grant = ctx.session.get(Grant, command.user)
+    old = grant.role if grant else None
+    if old == command.role:
+        return Done(f"<@{command.user}> is already {command.role}.")
+    if grant:
+        grant.role = command.role
+    else:
+        ctx.session.add(Grant(user_id=command.user, role=command.role))
+    _record(ctx, None, f"role of {command.user}", old, command.role)
+    return Done(f"<@{command.user}> is now {command.role}.")
+
+
+def revoke_role(ctx: Context, command: g.RevokeRole) -> Result:
+    _require(ctx, "admin", "revoke roles")
+    grant = ctx.session.get(Grant, command.user)
+    if grant is None:
+        return Done(f"<@{command.user}> has no role to revoke: they are a viewer.")
+    ctx.session.execute(delete(Grant).where(Grant.user_id == command.user))
+    _record(ctx, None, f"role of {command.user}", grant.role, None)
+    return Done(f"<@{command.user}> is now a viewer.")
+
+
+def execute(ctx: Context, command: g.Command) -> Result:
+    """Carry out one parsed command; the caller's transaction commits it, or rolls it back on `CommandError`."""
+    match command:
+        case g.Help():
+            return command
+        case g.Status(reference=None):
+            return list_reviews(ctx.session, ctx.today, ctx.rulebooks)
+        case g.Status(reference=reference):
+            return review_detail(ctx, reference)
+        case g.ListReviews(which=which):
+            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, which)
+        case g.History(reference=reference):
+            return history(ctx, reference)
+    writers = {
+        g.New: create_review, g.Update: update_review, g.Complete: complete_review, g.Publish: publish_review,
+        g.Withhold: withhold_review, g.Refer: refer_review, g.Delay: delay_review, g.AddAction: add_action,
+        g.FinishAction: finish_action, g.GrantRole: grant_role, g.RevokeRole: revoke_role,
+    }
+    return writers[type(command)](ctx, command)

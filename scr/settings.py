@@ -1,0 +1,160 @@
+"""The bot's configuration: every variable of SPEC.md "Configuration", read once at start-up.
+
+`load_settings()` turns a missing or malformed value into one line naming the variable (a `ConfigError`), which
+the processes print before exiting; nothing deeper in the code reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the operator in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///scr.db"
+    port: int = Field(3000, ge=1, le=65535)
+    scr_timezone: str = "Europe/London"
+    scr_admins: Annotated[tuple[str, ...], NoDecode] = ()
+    scr_reminder_channel: str | None = None
+    scr_escalation_channel: str | None = None
+    scr_reminder_days: Annotated[tuple[int, ...], NoDecode] = (28, 14, 7, 1)
+    scr_escalation_repeat_days: int = Field(7, ge=1, le=365)
+    scr_weekly_digest: str = "monday"
+    scr_teams_webhook_url: str | None = None
+    # DOMAIN.md: partnerships differ on whether the rapid review's 15 working days run from the notification or
+    # from becoming aware of the incident.
+    scr_rapid_review_from: Literal["notified", "incident"] = "notified"
+
+    @field_validator(
+        "slack_bot_token", "slack_signing_secret", "slack_app_token", "scr_reminder_channel",
+        "scr_escalation_channel", "scr_teams_webhook_url", mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url", "scr_teams_webhook_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # Heroku hands out postgres://, which SQLAlchemy no longer accepts; we use the psycopg 3 driver.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        if not value.startswith(("sqlite:", "postgresql+")):
+            raise ValueError("must be a sqlite:/// or postgres:// URL")
+        return value
+
+    @field_validator("scr_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/London") from None
+        return value
+
+    @field_validator("scr_admins", mode="before")
+    @classmethod
+    def _admins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("scr_admins")
+    @classmethod
+    def _admin_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for user in value:
+            if not user.isalnum() or not user[0].isalpha():
+                raise ValueError(f"{user!r} is not a Slack user ID such as U012AB3CD")
+        return tuple(user.upper() for user in value)
+
+    @field_validator("scr_reminder_days", mode="before")
+    @classmethod
+    def _reminder_days(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return tuple(int(part) for part in value.split(",") if part.strip())
+            except ValueError:
+                raise ValueError("must be whole numbers of days separated by commas, e.g. 28,14,7,1") from None
+        return value
+
+    @field_validator("scr_reminder_days")
+    @classmethod
+    def _reminder_days_positive(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(day < 1 or day > 365 for day in value):
+            raise ValueError("must be whole numbers of days from 1 to 365, e.g. 28,14,7,1")
+        return tuple(sorted(set(value), reverse=True))
+
+    @field_validator("scr_weekly_digest")
+    @classmethod
+    def _digest_day(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in (*WEEKDAYS, "off"):
+            raise ValueError("must be a weekday (monday … sunday) or off")
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.scr_timezone)
+
+    @property
+    def escalation_channel(self) -> str | None:
+        return self.scr_escalation_channel or self.scr_reminder_channel
+
+    def require(self, *names: str, purpose: str) -> None:
+        """Stop with one line if a variable this process needs is unset."""
+        for name in names:
+            if getattr(self, name) is None:
+                raise ConfigError(f"{name.upper()} is required {purpose}: set it in the environment or in .env")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one line that names the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

@@ -1,0 +1,80 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cli.main import main
+
+
+@pytest.fixture
+def scr(monkeypatch, database_url, sessions, capsys, tmp_path):
+    """`scr ARGS…` against the test database: (exit status, stdout, stderr)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.chdir(tmp_path)
+
+    def scr(*args: str):
+        status = main(list(args))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return scr
+
+
+def test_every_verb_from_the_shell(scr):
+    assert scr("new", "SCR-1", "initiated=2026-03-02", "title=Child A")[:2] == (0, "Created review `SCR-1`, due 2026-09-02.\n")
+    assert scr("update", "SCR-1", "reviewer=Dr A Jones")[0] == 0
+    assert scr("action", "SCR-1", "add", "Train the duty team", "owner=U012AB3CD", "due=2027-01-31")[0] == 0
+    assert scr("delay", "SCR-1", "reason=Criminal trial")[0] == 0
+    assert scr("complete", "SCR-1", "on=2026-10-01")[0] == 0
+    assert scr("withhold", "SCR-1", "reason=Risk to sibling")[0] == 0
+    status, out, _ = scr("status", "SCR-1")
+    assert status == 0
+    assert "Needs referral to the national panel" in out and "1. Train the duty team" in out
+    assert "Independent reviewer: Dr A Jones" in out
+    assert scr("refer", "SCR-1")[0] == 0
+    status, out, _ = scr("history", "SCR-1")
+    assert "cli:" in out and "reviewer — → Dr A Jones" in out and "referred — → 2026-" in out
+    assert scr("grant", "U012AB3CD", "editor")[1] == "<@U012AB3CD> is now editor.\n"
+    assert scr("revoke", "U012AB3CD")[0] == 0
+    assert scr("list", "withheld")[1].startswith("Withheld reviews: 1")
+    assert scr("help")[1].startswith("scr-bot keeps")
+
+
+def test_errors_go_to_stderr_with_a_nonzero_status(scr):
+    status, out, err = scr("publish", "NOPE")
+    assert (status, out) == (1, "")
+    assert "`NOPE` not found" in err
+    assert "Try `scr help`" in scr("wibble")[2]
+    assert "YYYY-MM-DD" in scr("new", "X", "initiated=31/08/2026")[2]
+
+
+def test_import_and_export_from_files(scr, tmp_path):
+    good = tmp_path / "reviews.csv"
+    good.write_text("reference,title,initiated\nSCR-1,Child A,2026-03-02\nSCR-2,Child B,2026-04-30\n")
+    assert scr("import", str(good))[:2] == (0, f"Imported 2 reviews from {good}.\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("reference,initiated\nSCR-3,2026-03-02\nSCR-4,next week\n")
+    status, _, err = scr("import", str(bad))
+    assert status == 1 and "line 3: initiated `next week`" in err
+    status, out, _ = scr("export")
+    assert out.splitlines()[1].startswith("SCR-1,Child A,scr,")
+    assert len(out.splitlines()) == 3
+    assert [row["reference"] for row in json.loads(scr("export", "--format", "json")[1])] == ["SCR-1", "SCR-2"]
+    assert "cannot read" in scr("import", str(tmp_path / "missing.csv"))[2]
+
+
+def test_the_console_script_takes_shell_quoting(database_url, sessions, tmp_path):
+    env = {"DATABASE_URL": database_url, "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    scr = f"{sys.executable} -m cli.main"
+    created = subprocess.run(f'{scr} new SCR-7 initiated=2026-03-02 title="Child A"', shell=True, env=env,
+                             capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert created.returncode == 0, created.stderr
+    shown = subprocess.run(f"{scr} status SCR-7", shell=True, env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert "SCR-7 Child A" in shown.stdout
+
+
+def test_a_bad_setting_is_one_line(monkeypatch, capsys):
+    monkeypatch.setenv("SCR_TIMEZONE", "Nowhere/Else")
+    assert main(["status"]) == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0

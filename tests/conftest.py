@@ -1,0 +1,77 @@
+"""Shared fixtures: a migrated database (SQLite, or the PostgreSQL named by SCR_TEST_DATABASE_URL) and a clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, event, text
+
+from scr import db, service
+from scr.models import Base
+from scr.rulebook import RULEBOOKS
+from scr.settings import load_settings
+
+LONDON = ZoneInfo("Europe/London")
+TODAY = date(2026, 11, 25)
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    configured = os.environ.get("SCR_TEST_DATABASE_URL")
+    if configured:
+        url = load_settings(database_url=configured).database_url
+        engine = db.make_engine(url)
+        with engine.begin() as connection:  # a clean schema each run
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    db.migrate(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Engine:
+    return db.make_engine(database_url)
+
+
+@pytest.fixture
+def sessions(engine: Engine):
+    yield db.make_sessions(engine)
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def run(sessions):
+    """Parse and execute one command as `who` (an admin by default), in its own transaction, as the edges do."""
+    from scr import grammar
+
+    def run(text: str, who: service.Actor = service.Actor("UADMIN", admin=True), now: datetime = NOW):
+        with db.transaction(sessions) as session:
+            ctx = service.Context(session, who, now, RULEBOOKS)
+            return service.execute(ctx, grammar.parse(text, now.date()))
+
+    return run
+
+
+@contextmanager
+def count_statements(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, _params, _context, _many):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
