@@ -185,7 +185,8 @@ def _reference(token: _Token | None, verb: str) -> str:
         raise CommandError(f"`{verb}` needs a review reference. Usage: `/scr {USAGE[verb]}`")
     if not REFERENCE.fullmatch(token.text):
         raise CommandError(
-            f"`{_show(token.text)}` is not a review reference: use letters, digits and -, e.g. SCR-2026-01."
+            f"`{_show(token.text)}` is not a review reference: use letters, digits and -, e.g. SCR-2026-01.",
+            "reference",
         )
     return token.text
 
@@ -240,6 +241,8 @@ def _value(key: str, raw: str, today: date) -> Value:
         return raw.lower()
     if key == "owner":
         return parse_user(raw)
+    if key == "title":
+        return _text(key, raw) or ""
     return _text(key, raw)
 
 
@@ -334,3 +337,16 @@ def _action(reference: str, args: list[_Token], today: date) -> AddAction | Fini
             raise CommandError(f"`{_show(number)}` is not an action number: use the number `status {reference}` shows.")
         return FinishAction(reference, int(number), _on(args[2:], "action", today))
     raise CommandError(f"Usage: `/scr {USAGE['action']}`")
+
+
+def from_form(verb: str, reference: str, values: dict[str, str | None], today: date) -> New | Update:
+    """A `new` or `update` command from a form's fields, checked exactly as typed ones are.
+
+    An empty field of an update clears that value.
+    """
+    checked = _reference(_Token(reference.strip(), False), verb)
+    allowed = NEW_KEYS if verb == "new" else UPDATE_KEYS
+    fields = {key: _value(key, raw, today) if raw else None for key, raw in values.items() if key in allowed}
+    if verb == "new":
+        return New(checked, {key: value for key, value in fields.items() if value})
+    return Update(checked, {key: "" if key == "title" and value is None else value for key, value in fields.items()})

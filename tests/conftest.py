@@ -19,6 +19,7 @@ from scr.settings import load_settings
 LONDON = ZoneInfo("Europe/London")
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
+ADMIN = service.Actor("UADMIN", admin=True)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +56,7 @@ def run(sessions):
     """Parse and execute one command as `who` (an admin by default), in its own transaction, as the edges do."""
     from scr import grammar
 
-    def run(text: str, who: service.Actor = service.Actor("UADMIN", admin=True), now: datetime = NOW):
+    def run(text: str, who: service.Actor = ADMIN, now: datetime = NOW):
         with db.transaction(sessions) as session:
             ctx = service.Context(session, who, now, RULEBOOKS)
             return service.execute(ctx, grammar.parse(text, now.date()))

@@ -1,0 +1,199 @@
+"""Block Kit: the one renderer of answers, forms and the Home tab, built with `slack_sdk.models`.
+
+`slack_sdk.models` validates each block as it is turned into a dict, so an invalid block fails here (and in the
+tests), never in Slack. The words come from `scr.present`; this module lays them out.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from scr import grammar as g
+from scr import present
+from scr.models import Review
+from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList
+
+MAX_BLOCKS = 50
+SECTION_LIMIT = 3000
+HOME_ROWS = 40
+
+# Action IDs of the buttons, shared by answers, notices and the listeners.
+VIEW, UPDATE, PUBLISH, WITHHOLD, REFER, SNOOZE = (
+    "scr_view", "scr_update", "scr_publish", "scr_withhold", "scr_refer", "scr_snooze"
+)
+
+
+def _section(text: str, accessory=None) -> SectionBlock:
+    if len(text) > SECTION_LIMIT:
+        text = text[: SECTION_LIMIT - 1] + "…"
+    return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
+
+
+def _sections(lines: list[str]) -> list[SectionBlock]:
+    """Lines packed into as few sections as Slack's 3,000-character limit allows."""
+    sections, chunk = [], ""
+    for line in lines:
+        if chunk and len(chunk) + len(line) + 1 > SECTION_LIMIT:
+            sections.append(_section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    return [*sections, _section(chunk)] if chunk else sections
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=text, action_id=action_id, value=value, style=style)
+
+
+def review_buttons(review: Review, needs_referral: bool) -> list[ButtonElement]:
+    """What an editor can do next with a review; the listeners check permission again on every click."""
+    buttons = [button("Update", UPDATE, review.reference)]
+    if review.is_open:
+        buttons += [button("Mark published", PUBLISH, review.reference, "primary"),
+                    button("Withhold", WITHHOLD, review.reference)]
+    if needs_referral:
+        buttons.append(button("Record referral", REFER, review.reference, "primary"))
+    return buttons
+
+
+def list_blocks(listing: ReviewList, room: int = MAX_BLOCKS) -> list[Block]:
+    """The list, one section per review with a button to open it, within `room` blocks including "and N more"."""
+    blocks: list[Block] = [_section(present.list_heading(listing))]
+    shown = listing.rows[: max(room - 2, 0)]
+    blocks += [_section(present.review_line(row), button("Open", VIEW, row.review.reference)) for row in shown]
+    more = present.more_line(listing, len(shown))
+    if more:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+    return blocks
+
+
+def detail_blocks(detail: ReviewDetail, today: date) -> list[Block]:
+    review = detail.review
+    blocks: list[Block] = [
+        HeaderBlock(text=f"{review.reference} {review.title}".strip()[:150]),
+        *_sections(present.detail_lines(detail)[1:]),
+        DividerBlock(),
+        *_sections(["*Timeline*", *present.timeline_lines(detail)]),
+        *_sections(["*Open actions*", *present.action_lines(detail, today)]),
+    ]
+    if detail.can_edit:
+        blocks.append(ActionsBlock(elements=review_buttons(review, detail.assessment.needs_referral)))
+    return blocks
+
+
+def answer_blocks(result: Result, today: date) -> list[Block]:
+    match result:
+        case ReviewList() as listing:
+            return list_blocks(listing)
+        case ReviewDetail() as detail:
+            return detail_blocks(detail, today)
+        case HistoryPage() as page:
+            return [HeaderBlock(text=f"History of {page.reference}"[:150]), *_sections(present.history_lines(page))]
+        case g.Help(topic=topic):
+            return _sections(present.help_lines(topic))
+        case Done() | FormNeeded():
+            return [_section(present.as_text(result, today))]
+    raise TypeError(f"no blocks for {type(result).__name__}")
+
+
+def message(text: str, blocks: list[Block]) -> dict:
+    """A message payload: `text` is what notifications and screen readers show."""
+    assert len(blocks) <= MAX_BLOCKS, f"{len(blocks)} blocks"
+    return {"text": text[:3000], "blocks": [block.to_dict() for block in blocks]}
+
+
+def answer(result: Result, today: date) -> dict:
+    return {"response_type": "ephemeral", **message(present.as_text(result, today), answer_blocks(result, today))}
+
+
+def error_answer(text: str) -> dict:
+    return {"response_type": "ephemeral", **message(text, [_section(f":warning: {text}")])}
+
+
+def home_view(listing: ReviewList) -> dict:
+    blocks: list[Block] = [HeaderBlock(text="Serious case reviews"), *list_blocks(listing, room=HOME_ROWS + 2),
+                           DividerBlock(),
+                           ContextBlock(elements=[MarkdownTextObject(text="`/scr help` lists every command.")])]
+    return View(type="home", blocks=blocks).to_dict()
+
+
+# Forms
+
+def _text_input(field: str, label: str, initial: str | None, *, optional: bool = True, multiline: bool = False,
+                hint: str | None = None) -> InputBlock:
+    return InputBlock(
+        block_id=field, label=label, optional=optional, hint=hint,
+        element=PlainTextInputElement(action_id=field, initial_value=initial or None, multiline=multiline,
+                                      max_length=g.TEXT_LIMITS.get(field, 40)),
+    )
+
+
+def _date_input(field: str, label: str, initial: date | None, optional: bool = True) -> InputBlock:
+    return InputBlock(block_id=field, label=label, optional=optional,
+                      element=DatePickerElement(action_id=field, initial_date=initial.isoformat() if initial else None))
+
+
+def _regime_input(initial: str) -> InputBlock:
+    options = [Option(value="scr", text="Serious case review (2013/2015)"),
+               Option(value="lcspr", text="Local child safeguarding practice review (2018/2023)")]
+    chosen = next(option for option in options if option.value == initial)
+    return InputBlock(block_id="regime", label="Regime",
+                      element=StaticSelectElement(action_id="regime", options=options, initial_option=chosen))
+
+
+def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], metadata: dict) -> dict:
+    return View(type="modal", callback_id=callback_id, title=title, submit=submit, close="Cancel",
+                private_metadata=json.dumps(metadata), blocks=blocks).to_dict()
+
+
+def new_review_modal() -> dict:
+    return _modal("scr_new", "New review", "Create", [
+        _text_input("reference", "Reference", None, optional=False, hint="Letters, digits and -, e.g. SCR-2026-01"),
+        _text_input("title", "Title (identifies no one)", None, hint='e.g. "Child A": never a name'),
+        _regime_input("scr"),
+        _date_input("initiated", "Decision to initiate (the six months start here)", None),
+        _date_input("incident", "Incident", None),
+        _date_input("notified", "Notification", None),
+        _text_input("reviewer", "Independent reviewer", None),
+    ], {})
+
+
+def update_review_modal(review: Review) -> dict:
+    return _modal("scr_update", f"Update {review.reference}"[:24], "Save", [
+        _text_input("title", "Title (identifies no one)", review.title),
+        _regime_input(review.regime),
+        _date_input("initiated", "Decision to initiate", review.initiated),
+        _date_input("incident", "Incident", review.incident),
+        _date_input("notified", "Notification", review.notified),
+        _text_input("reviewer", "Independent reviewer", review.reviewer),
+        _text_input("notes", "Notes", review.notes, multiline=True),
+    ], {"reference": review.reference})
+
+
+def withhold_modal(reference: str) -> dict:
+    return _modal("scr_withhold", "Withhold report", "Withhold", [
+        _section(f"Record the decision not to publish *{reference}*. It must then be referred to the national panel."),
+        _text_input("reason", "Reason", None, optional=False, multiline=True),
+        _date_input("on", "Decided on", None),
+    ], {"reference": reference})
+
+
+def confirmation_view(title: str, text: str) -> dict:
+    return View(type="modal", title=title[:24], close="Close", blocks=[_section(text)]).to_dict()
