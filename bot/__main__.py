@@ -27,7 +27,7 @@ def main() -> int:
     except ConfigError as error:
         print(f"scr-bot: {error}", file=sys.stderr)
         return 2
-    os.execvp("gunicorn", ["gunicorn", "--config", "bot/gunicorn_conf.py", "bot.web:app"])
+    os.execvp("gunicorn", ["gunicorn", "--config", "bot/gunicorn_conf.py", "bot.web:create()"])
 
 
 if __name__ == "__main__":

@@ -339,12 +339,18 @@ def _action(reference: str, args: list[_Token], today: date) -> AddAction | Fini
     raise CommandError(f"Usage: `/scr {USAGE['action']}`")
 
 
-def from_form(verb: str, reference: str, values: dict[str, str | None], today: date) -> New | Update:
-    """A `new` or `update` command from a form's fields, checked exactly as typed ones are.
+def from_form(verb: str, reference: str, values: dict[str, str | None], today: date) -> New | Update | Withhold:
+    """A `new`, `update` or `withhold` command from a form's fields, checked exactly as typed ones are.
 
     An empty field of an update clears that value.
     """
     checked = _reference(_Token(reference.strip(), False), verb)
+    if verb == "withhold":
+        reason = _text("reason", values.get("reason") or "")
+        if not reason:
+            raise CommandError("Give the reason for not publishing.", "reason")
+        on = values.get("on")
+        return Withhold(checked, reason, parse_date("on", on, today) if on else today)
     allowed = NEW_KEYS if verb == "new" else UPDATE_KEYS
     fields = {key: _value(key, raw, today) if raw else None for key, raw in values.items() if key in allowed}
     if verb == "new":

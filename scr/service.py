@@ -105,7 +105,8 @@ def role_of(session: Session, actor: Actor) -> str:
     return session.scalar(select(Grant.role).where(Grant.user_id == actor.id)) or "viewer"
 
 
-def _require(ctx: Context, role: str, doing: str) -> None:
+def authorise(ctx: Context, role: str, doing: str) -> None:
+    """Raise "You don't have permission to …" unless the actor holds `role` (administrators hold every role)."""
     have = role_of(ctx.session, ctx.actor)
     if have == "admin" or have == role:
         return
@@ -256,9 +257,9 @@ def _apply(ctx: Context, review: Review, fields: dict[str, g.Value]) -> list[str
 
 
 def create_review(ctx: Context, command: g.New) -> Result:
+    authorise(ctx, "editor", "create reviews")
     if command.reference is None:
         return FormNeeded("new")
-    _require(ctx, "editor", "create reviews")
     key = command.reference.upper()
     if ctx.session.scalar(select(Review.id).where(Review.reference_key == key)) is not None:
         raise CommandError(f"Review `{command.reference}` already exists: `/scr status {command.reference}` shows it.")
@@ -279,10 +280,10 @@ def create_review(ctx: Context, command: g.New) -> Result:
 
 
 def update_review(ctx: Context, command: g.Update) -> Result:
+    authorise(ctx, "editor", "update reviews")
     if not command.fields:
         find_review(ctx.session, command.reference)
         return FormNeeded("update", command.reference)
-    _require(ctx, "editor", "update reviews")
     review = find_review(ctx.session, command.reference, for_update=True)
     changed = _apply(ctx, review, command.fields)
     if not changed:
@@ -301,7 +302,7 @@ def _close(ctx: Context, review: Review, field: str, on: date, verb: str, **extr
 
 
 def complete_review(ctx: Context, command: g.Complete) -> Result:
-    _require(ctx, "editor", "complete reviews")
+    authorise(ctx, "editor", "complete reviews")
     review = find_review(ctx.session, command.reference, for_update=True)
     if review.initiated is None:
         raise CommandError(
@@ -311,7 +312,7 @@ def complete_review(ctx: Context, command: g.Complete) -> Result:
 
 
 def publish_review(ctx: Context, command: g.Publish) -> Result:
-    _require(ctx, "editor", "publish reviews")
+    authorise(ctx, "editor", "publish reviews")
     review = find_review(ctx.session, command.reference, for_update=True)
     if review.withheld is not None:
         raise CommandError(f"`{review.reference}` was withheld on {review.withheld}, so it cannot be published.")
@@ -321,7 +322,7 @@ def publish_review(ctx: Context, command: g.Publish) -> Result:
 
 
 def withhold_review(ctx: Context, command: g.Withhold) -> Result:
-    _require(ctx, "editor", "withhold reviews")
+    authorise(ctx, "editor", "withhold reviews")
     review = find_review(ctx.session, command.reference, for_update=True)
     if review.published is not None:
         raise CommandError(f"`{review.reference}` was published on {review.published}, so it cannot be withheld.")
@@ -334,7 +335,7 @@ def withhold_review(ctx: Context, command: g.Withhold) -> Result:
 
 
 def refer_review(ctx: Context, command: g.Refer) -> Result:
-    _require(ctx, "editor", "record referrals")
+    authorise(ctx, "editor", "record referrals")
     review = find_review(ctx.session, command.reference, for_update=True)
     if review.withheld is None:
         raise CommandError(
@@ -345,7 +346,7 @@ def refer_review(ctx: Context, command: g.Refer) -> Result:
 
 
 def delay_review(ctx: Context, command: g.Delay) -> Result:
-    _require(ctx, "editor", "record delays")
+    authorise(ctx, "editor", "record delays")
     review = find_review(ctx.session, command.reference, for_update=True)
     if not _set(ctx, review, "delay_reason", command.reason):
         return Done(f"Nothing changed for `{review.reference}`.", review.reference)
@@ -355,7 +356,7 @@ def delay_review(ctx: Context, command: g.Delay) -> Result:
 
 
 def add_action(ctx: Context, command: g.AddAction) -> Result:
-    _require(ctx, "editor", "change action plans")
+    authorise(ctx, "editor", "change action plans")
     review = find_review(ctx.session, command.reference, for_update=True)
     number = (ctx.session.scalar(select(func.max(Action.number)).where(Action.review_id == review.id)) or 0) + 1
     ctx.session.add(Action(review_id=review.id, number=number, text=command.text, owner=command.owner,
@@ -365,7 +366,7 @@ def add_action(ctx: Context, command: g.AddAction) -> Result:
 
 
 def finish_action(ctx: Context, command: g.FinishAction) -> Result:
-    _require(ctx, "editor", "change action plans")
+    authorise(ctx, "editor", "change action plans")
     review = find_review(ctx.session, command.reference, for_update=True)
     action = ctx.session.scalar(
         select(Action).where(Action.review_id == review.id, Action.number == command.number)
@@ -383,7 +384,7 @@ def finish_action(ctx: Context, command: g.FinishAction) -> Result:
 
 
 def grant_role(ctx: Context, command: g.GrantRole) -> Result:
-    _require(ctx, "admin", "grant roles")
+    authorise(ctx, "admin", "grant roles")
     grant = ctx.session.get(Grant, command.user)
     old = grant.role if grant else None
     if old == command.role:
@@ -397,7 +398,7 @@ def grant_role(ctx: Context, command: g.GrantRole) -> Result:
 
 
 def revoke_role(ctx: Context, command: g.RevokeRole) -> Result:
-    _require(ctx, "admin", "revoke roles")
+    authorise(ctx, "admin", "revoke roles")
     grant = ctx.session.get(Grant, command.user)
     if grant is None:
         return Done(f"<@{command.user}> has no role to revoke: they are a viewer.")

@@ -1,0 +1,69 @@
+"""The Bolt app factory: one `App` per process, built from the settings, with every listener registered here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.listeners import actions, commands, events, views
+from scr import db, service
+from scr.rulebook import rulebooks
+from scr.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the listeners need: the settings, the database and the clock."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], datetime]
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def actor(self, user_id: str) -> service.Actor:
+        return service.Actor(user_id, admin=user_id in self.settings.scr_admins)
+
+    @contextmanager
+    def context(self, user_id: str, now: datetime | None = None) -> Iterator[service.Context]:
+        """A use-case context for a Slack user, in one transaction that `CommandError` rolls back."""
+        with db.transaction(self.sessions) as session:
+            yield service.Context(session, self.actor(user_id), now or self.now(),
+                                  rulebooks(self.settings.scr_rapid_review_from))
+
+    def run(self, user_id: str, command, now: datetime | None = None) -> service.Result:
+        with self.context(user_id, now) as ctx:
+            return service.execute(ctx, command)
+
+
+def make_client(settings: Settings) -> WebClient:
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    # slack_sdk retries connection errors by default, but not 429s: honour Retry-After for those too.
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def create_app(settings: Settings, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> App:
+    settings.require("slack_bot_token", "slack_signing_secret", purpose="to connect to Slack")
+    runtime = Runtime(settings, sessions, clock or (lambda: datetime.now(settings.timezone)))
+    app = App(
+        client=make_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        # Answers are computed before the HTTP response and carried in the ack itself: no second round trip.
+        process_before_response=True,
+        request_verification_enabled=True,
+    )
+    for module in (commands, actions, views, events):
+        module.register(app, runtime)
+    return app

@@ -1,0 +1,44 @@
+"""`/scr`: parse, carry out, answer in the ack (ephemeral), all within Slack's three seconds."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import blocks
+from scr import grammar, service
+
+log = logging.getLogger(__name__)
+TROUBLE = "Something went wrong on our side and nothing was changed. Please try again in a minute."
+
+
+def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
+    user = command["user_id"]
+    now = runtime.now()
+    try:
+        result = runtime.run(user, grammar.parse(command.get("text", ""), now.date()), now)
+        if isinstance(result, service.FormNeeded):
+            open_form(client, runtime, command["trigger_id"], result.verb, result.reference)
+            ack()
+            return
+        ack(**blocks.answer(result, now.date()))
+    except grammar.CommandError as error:
+        ack(**blocks.error_answer(error.message))
+    except Exception:
+        log.exception("/scr failed")
+        ack(**blocks.error_answer(TROUBLE))
+
+
+def open_form(client: WebClient, runtime, trigger_id: str, verb: str, reference: str | None) -> None:
+    if verb == "new":
+        view = blocks.new_review_modal()
+    else:
+        with runtime.sessions() as session:
+            view = blocks.update_review_modal(service.find_review(session, reference))
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def register(app: App, runtime) -> None:
+    app.command("/scr")(lambda ack, command, client: handle_scr(ack, command, client, runtime))

@@ -1,0 +1,41 @@
+"""Form submissions: checked by the same grammar and use-cases as typed commands, errors shown on their fields."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, App
+
+from bot import blocks
+from scr import grammar, present
+
+
+def form_values(view: dict) -> dict[str, str | None]:
+    """Each input's value by block ID, whatever the kind of input."""
+    values: dict[str, str | None] = {}
+    for block_id, inputs in view["state"]["values"].items():
+        for state in inputs.values():
+            option = state.get("selected_option") or {}
+            values[block_id] = state.get("value") or state.get("selected_date") or option.get("value")
+    return values
+
+
+def submit(ack: Ack, body: dict, view: dict, runtime, verb: str) -> None:
+    values = form_values(view)
+    reference = json.loads(view.get("private_metadata") or "{}").get("reference") or values.pop("reference", "") or ""
+    now = runtime.now()
+    try:
+        command = grammar.from_form(verb, reference, values, now.date())
+        result = runtime.run(body["user"]["id"], command, now)
+    except grammar.CommandError as error:
+        field = error.field if error.field in values else next(iter(values), "reference")
+        ack(response_action="errors", errors={field: error.message})
+        return
+    ack(response_action="update", view=blocks.confirmation_view("Saved", present.as_text(result, now.date())))
+
+
+def register(app: App, runtime) -> None:
+    for verb in ("new", "update", "withhold"):
+        app.view(f"scr_{verb}")(
+            lambda ack, body, view, verb=verb: submit(ack, body, view, runtime, verb)
+        )

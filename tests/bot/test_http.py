@@ -1,0 +1,108 @@
+"""/scr over signed HTTP, the way Slack sends it, against a fake Slack Web API."""
+
+import json
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+from sqlalchemy import func, select
+
+from scr.models import AuditEntry, Review
+from tests.fakeslack import interaction, post, sign, slash_command
+
+
+def _json(response):
+    status, body = response
+    assert status == 200, body
+    return json.loads(body)
+
+
+def _reviews(sessions) -> int:
+    with sessions() as session:
+        return session.scalar(select(func.count()).select_from(Review))
+
+
+def test_healthz_says_ok_when_the_database_answers(web):
+    with urllib.request.urlopen(f"{web}/healthz") as response:
+        assert response.status == 200
+        assert json.loads(response.read()) == {"status": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_down(settings, fake_slack):
+    from bot.web import web_app
+    from scr import db
+
+    settings = settings.model_copy(update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
+    app = web_app(settings, db.make_engine(settings.database_url))
+    statuses = []
+    body = b"".join(app({"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s)))
+    assert statuses == ["503 Service Unavailable"] and b"database" in body
+
+
+def test_create_and_query_over_signed_http(web, sessions):
+    created = _json(slash_command(f"{web}/slack/events", 'new SCR-1 initiated=2026-03-02 title="Child A"'))
+    assert created["response_type"] == "ephemeral"
+    assert created["text"] == "Created review `SCR-1`, due 2026-09-02."
+    listing = _json(slash_command(f"{web}/slack/events", "status", user="UVIEWER"))
+    assert listing["response_type"] == "ephemeral"
+    assert "*SCR-1* Child A: due 2026-09-02, *84 days overdue*" in listing["text"]
+    detail = _json(slash_command(f"{web}/slack/events", "status scr-1"))
+    assert "Publication: due 2026-09-02, *84 days overdue*" in detail["text"]
+    assert detail["blocks"][0]["type"] == "header" and detail["blocks"][0]["text"]["text"] == "SCR-1 Child A"
+    buttons = [e["action_id"] for b in detail["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == ["scr_update", "scr_publish", "scr_withhold"]
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("status NOPE", "`NOPE` not found"),
+    ("wibble", "/scr help"),
+    ("new SCR-2 initiated=2026-02-30", "YYYY-MM-DD"),
+    ("new SCR-2 initiated=2026-01-01 title=\"unclosed", "closing quote"),
+    ("grant <@UOTHER|bob> editor", "You don't have permission to grant roles"),
+    ("x" * 4000, "/scr help"),
+    ("new " + "\u202e\x00" * 500, "not a review reference"),
+])
+def test_bad_input_gets_a_clear_ephemeral_answer(web, sessions, text, words):
+    user = "UVIEWER" if text.startswith("grant") else "UADMIN"
+    answer = _json(slash_command(f"{web}/slack/events", text, user=user))
+    assert answer["response_type"] == "ephemeral"
+    assert words in answer["text"]
+    assert "Traceback" not in answer["text"]
+    assert _reviews(sessions) == 0
+
+
+def test_a_viewer_may_not_write(web, sessions):
+    answer = _json(slash_command(f"{web}/slack/events", "new SCR-1 initiated=2026-03-02", user="UVIEWER"))
+    assert answer["text"].startswith("You don't have permission to create reviews")
+    assert _reviews(sessions) == 0
+
+
+def _body(text: str) -> str:
+    return urllib.parse.urlencode({"command": "/scr", "text": text, "user_id": "UADMIN", "team_id": "T0TEAM",
+                                   "channel_id": "C0CHAN", "trigger_id": "t", "response_url": ""})
+
+
+@pytest.mark.parametrize("forge", ["unsigned", "wrong secret", "replayed", "tampered"])
+def test_requests_not_signed_by_slack_get_401_and_change_nothing(web, sessions, forge):
+    body = _body("new SCR-1 initiated=2026-03-02")
+    headers = {
+        "unsigned": {},
+        "wrong secret": sign(body, secret="not-the-secret"),
+        "replayed": sign(body, timestamp=int(time.time()) - 6 * 60),
+        "tampered": sign(_body("new SCR-9 initiated=2026-03-02")),
+    }[forge]
+    status, _ = post(f"{web}/slack/events", body, headers, "application/x-www-form-urlencoded")
+    assert status == 401
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0
+    assert _reviews(sessions) == 0
+
+
+def test_status_keeps_within_fifty_blocks_and_says_how_many_more(web, run):
+    for n in range(80):
+        run(f"new R-{n:03d} initiated=2026-0{1 + n % 9}-01")
+    answer = _json(slash_command(f"{web}/slack/events", "status"))
+    assert len(answer["blocks"]) == 50
+    assert answer["blocks"][-1]["elements"][0]["text"].startswith("…and 32 more.")
+    assert answer["blocks"][1]["text"]["text"].startswith(":rotating_light: *R-000*")

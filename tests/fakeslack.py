@@ -1,0 +1,153 @@
+"""A fake Slack on loopback: the Web API (`SLACK_API_URL` points at it), `response_url`s and incoming webhooks.
+
+It records every call and answers as Slack does, or refuses the next calls as a test tells it to (429 with
+Retry-After, 5xx), so that retries and delivery can be tested over real HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Call:
+    path: str
+    method: str  # the Web API method, e.g. chat.postMessage; for other paths, the path
+    params: dict
+    headers: dict
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.refusals: deque[tuple[int, dict[str, str]]] = deque()
+        self.lock = threading.Lock()
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base}/respond/{name}"
+
+    def refuse(self, status: int, times: int = 1, **headers: str) -> None:
+        self.refusals.extend([(status, headers)] * times)
+
+    def named(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length).decode()
+        if "json" in (request.headers.get("Content-Type") or ""):
+            params = json.loads(raw or "{}")
+        else:
+            params = {key: values[0] for key, values in urllib.parse.parse_qs(raw).items()}
+        path = request.path
+        method = path.removeprefix("/api/") if path.startswith("/api/") else path
+        with self.lock:
+            refusal = self.refusals.popleft() if self.refusals else None
+            if refusal is None:
+                self.calls.append(Call(path, method, params, dict(request.headers)))
+        if refusal is not None:
+            status, headers = refusal
+            body = json.dumps({"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}).encode()
+            request.send_response(status)
+            for name, value in headers.items():
+                request.send_header(name.replace("_", "-"), value)
+            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+            return
+        if path.startswith("/api/") and request.headers.get("Authorization") != "Bearer xoxb-test-token":
+            answer = {"ok": False, "error": "invalid_auth"}
+        else:
+            answer = self._answer(method, params)
+        body = json.dumps(answer).encode()
+        request.send_response(200)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    def _answer(self, method: str, params: dict) -> dict:
+        if method == "auth.test":
+            return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0TEAM", "user": "scr-bot"}
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": params.get("channel"), "ts": f"{time.time():.0f}.{next(self._ts):06d}"}
+        if method in ("views.open", "views.publish", "views.update"):
+            return {"ok": True, "view": {"id": "V1"}}
+        return {"ok": True}
+
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """The headers Slack sends: v0 HMAC-SHA256 of `v0:{timestamp}:{body}` with the app's signing secret."""
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": f"v0={digest}"}
+
+
+def post(url: str, body: str, headers: dict[str, str], content_type: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body.encode(), method="POST",
+                                     headers={**headers, "Content-Type": content_type})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def slash_command(url: str, text: str, user: str = "UADMIN", **extra: str) -> tuple[int, str]:
+    """POST `/scr text` as Slack does: form-encoded and signed."""
+    fields = {"command": "/scr", "text": text, "user_id": user, "user_name": "someone", "team_id": "T0TEAM",
+              "channel_id": "C0CHAN", "trigger_id": "trigger-1", "response_url": extra.pop("response_url", ""),
+              **extra}
+    body = urllib.parse.urlencode(fields)
+    return post(url, body, sign(body), "application/x-www-form-urlencoded")
+
+
+def interaction(url: str, payload: dict) -> tuple[int, str]:
+    """POST an interaction as Slack does: a form-encoded `payload` of JSON, signed."""
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    return post(url, body, sign(body), "application/x-www-form-urlencoded")
+
+
+def event(url: str, event_body: dict) -> tuple[int, str]:
+    body = json.dumps({"type": "event_callback", "team_id": "T0TEAM", "api_app_id": "A0APP",
+                       "event_id": "Ev1", "event_time": int(time.time()), "event": event_body})
+    return post(url, body, sign(body), "application/json")
