@@ -19,6 +19,8 @@ from scr import db
 from scr.settings import ConfigError, Settings, load_settings
 
 log = logging.getLogger(__name__)
+# The exit status that tells gunicorn's master the app cannot load, so that it stops instead of respawning workers.
+APP_LOAD_ERROR = 4
 
 
 def _json(start_response, status: str, body: dict) -> list[bytes]:
@@ -59,4 +61,4 @@ def create():
         return web_app(settings, db.make_engine(settings.database_url))
     except ConfigError as error:
         print(f"scr-bot web: {error}", file=sys.stderr, flush=True)
-        sys.exit(2)
+        sys.exit(APP_LOAD_ERROR)

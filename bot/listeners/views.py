@@ -22,20 +22,22 @@ def form_values(view: dict) -> dict[str, str | None]:
 
 def submit(ack: Ack, body: dict, view: dict, runtime, verb: str) -> None:
     values = form_values(view)
+    blocks_shown = list(values)
     reference = json.loads(view.get("private_metadata") or "{}").get("reference") or values.pop("reference", "") or ""
     now = runtime.now()
     try:
         command = grammar.from_form(verb, reference, values, now.date())
         result = runtime.run(body["user"]["id"], command, now)
     except grammar.CommandError as error:
-        field = error.field if error.field in values else next(iter(values), "reference")
+        field = error.field if error.field in blocks_shown else blocks_shown[0]
         ack(response_action="errors", errors={field: error.message})
         return
     ack(response_action="update", view=blocks.confirmation_view("Saved", present.as_text(result, now.date())))
 
 
 def register(app: App, runtime) -> None:
+    def submitter(verb: str):
+        return lambda ack, body, view: submit(ack, body, view, runtime, verb)
+
     for verb in ("new", "update", "withhold"):
-        app.view(f"scr_{verb}")(
-            lambda ack, body, view, verb=verb: submit(ack, body, view, runtime, verb)
-        )
+        app.view(f"scr_{verb}")(submitter(verb))

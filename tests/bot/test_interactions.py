@@ -1,0 +1,155 @@
+"""Buttons, forms and App Home over signed HTTP, as Slack sends them."""
+
+import json
+
+from scr.models import Review
+from tests.fakeslack import event, interaction, slash_command
+
+
+def _click(web, fake_slack, action_id: str, reference: str, user: str = "UADMIN"):
+    payload = {
+        "type": "block_actions", "user": {"id": user}, "team": {"id": "T0TEAM"}, "api_app_id": "A0APP",
+        "trigger_id": "trigger-2", "response_url": fake_slack.response_url(), "container": {"type": "message"},
+        "channel": {"id": "C0CHAN"},
+        "actions": [{"action_id": action_id, "block_id": "b1", "value": reference, "type": "button", "action_ts": "1"}],
+    }
+    status, _ = interaction(f"{web}/slack/events", payload)
+    assert status == 200
+
+
+def _replies(fake_slack) -> list[dict]:
+    return [call.params for call in fake_slack.named("/respond/r1")]
+
+
+def _submit(web, callback_id: str, values: dict, metadata: dict | None = None, user: str = "UADMIN"):
+    state = {}
+    for field, value in values.items():
+        if field in ("initiated", "incident", "notified", "on"):
+            state[field] = {field: {"type": "datepicker", "selected_date": value}}
+        elif field == "regime":
+            state[field] = {field: {"type": "static_select", "selected_option": {"value": value}}}
+        else:
+            state[field] = {field: {"type": "plain_text_input", "value": value}}
+    payload = {
+        "type": "view_submission", "user": {"id": user}, "team": {"id": "T0TEAM"}, "api_app_id": "A0APP",
+        "trigger_id": "trigger-3",
+        "view": {"id": "V1", "type": "modal", "callback_id": callback_id,
+                 "private_metadata": json.dumps(metadata or {}), "state": {"values": state}},
+    }
+    status, body = interaction(f"{web}/slack/events", payload)
+    assert status == 200
+    return json.loads(body) if body else {}
+
+
+def _review(sessions, reference: str) -> Review:
+    with sessions() as session:
+        return session.query(Review).filter_by(reference_key=reference).one()
+
+
+def test_mark_published_twice_records_once(web, fake_slack, run, sessions):
+    run("new SCR-1 initiated=2026-03-02")
+    run("grant UEDITOR editor")
+    _click(web, fake_slack, "scr_publish", "SCR-1", user="UEDITOR")
+    _click(web, fake_slack, "scr_publish", "SCR-1", user="UEDITOR")
+    replies = _replies(fake_slack)
+    assert replies[0]["text"] == "Recorded: `SCR-1` published on 2026-11-25."
+    assert replies[1]["text"] == "`SCR-1` was already published on 2026-11-25; nothing changed."
+    assert all(reply["response_type"] == "ephemeral" and reply["replace_original"] is False for reply in replies)
+    assert [e.field for e in run("history SCR-1").entries].count("published") == 1
+
+
+def test_buttons_refuse_people_who_are_not_editors(web, fake_slack, run, sessions):
+    run("new SCR-1 initiated=2026-03-02")
+    run('withhold SCR-1 reason="x"')
+    for action in ("scr_publish", "scr_refer", "scr_withhold", "scr_update"):
+        _click(web, fake_slack, action, "SCR-1", user="UVIEWER")
+    assert all(reply["text"].startswith("You don't have permission to") for reply in _replies(fake_slack))
+    assert len(_replies(fake_slack)) == 4
+    assert fake_slack.named("views.open") == []
+    assert _review(sessions, "SCR-1").referred is None
+
+
+def test_record_referral_button(web, fake_slack, run, sessions):
+    run("new SCR-1 initiated=2026-03-02")
+    run('withhold SCR-1 reason="x" on=2026-10-01')
+    _click(web, fake_slack, "scr_refer", "SCR-1")
+    assert _review(sessions, "SCR-1").referred.isoformat() == "2026-11-25"
+    assert "referred to the national panel" in _replies(fake_slack)[0]["text"]
+
+
+def test_open_button_shows_the_review(web, fake_slack, run):
+    run("new SCR-1 initiated=2026-03-02 title=\"Child A\"")
+    _click(web, fake_slack, "scr_view", "SCR-1", user="UVIEWER")
+    reply = _replies(fake_slack)[0]
+    assert reply["blocks"][0]["text"]["text"] == "SCR-1 Child A"
+    assert not any(block["type"] == "actions" for block in reply["blocks"])  # a viewer gets no edit buttons
+
+
+def test_new_with_no_arguments_opens_the_form_and_its_errors_show_on_fields(web, fake_slack, sessions):
+    status, body = slash_command(f"{web}/slack/events", "new")
+    assert (status, body) == (200, "")
+    opened = fake_slack.named("views.open")[0].params
+    assert opened["trigger_id"] == "trigger-1"
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    assert view["callback_id"] == "scr_new"
+
+    answer = _submit(web, "scr_new", {"reference": "SCR 1", "initiated": "2026-03-02"})
+    assert answer["response_action"] == "errors" and "not a review reference" in answer["errors"]["reference"]
+    answer = _submit(web, "scr_new", {"reference": "SCR-1", "initiated": "2027-03-02"})
+    assert answer["errors"] == {"initiated": "The initiated date 2027-03-02 is in the future: give the date it "
+                                              "happened as YYYY-MM-DD."}
+    answer = _submit(web, "scr_new", {"reference": "SCR-1", "title": "Child A", "regime": "lcspr",
+                                      "initiated": "2026-03-02", "incident": None, "notified": None, "reviewer": None})
+    assert answer["response_action"] == "update"
+    review = _review(sessions, "SCR-1")
+    assert (review.title, review.regime, review.initiated.isoformat()) == ("Child A", "lcspr", "2026-03-02")
+    answer = _submit(web, "scr_new", {"reference": "scr-1", "initiated": "2026-03-02"})
+    assert "already exists" in answer["errors"]["reference"]
+
+
+def test_update_button_opens_a_prefilled_form_and_saves_it(web, fake_slack, run, sessions):
+    run('new SCR-1 initiated=2026-03-02 title="Child A" reviewer="Ms Smith"')
+    _click(web, fake_slack, "scr_update", "SCR-1")
+    view = fake_slack.named("views.open")[0].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    reviewer = next(block for block in view["blocks"] if block.get("block_id") == "reviewer")
+    assert reviewer["element"]["initial_value"] == "Ms Smith"
+    answer = _submit(web, "scr_update", {"title": "Child A", "regime": "scr", "initiated": "2026-03-02",
+                                         "incident": None, "notified": None, "reviewer": None, "notes": "Trial in May"},
+                     metadata={"reference": "SCR-1"})
+    assert answer["response_action"] == "update"
+    review = _review(sessions, "SCR-1")
+    assert (review.reviewer, review.notes) == (None, "Trial in May")
+    changed = [e.field for e in run("history SCR-1").entries][-2:]
+    assert changed == ["reviewer", "notes"]
+
+
+def test_a_viewer_submitting_a_form_is_refused(web, run, sessions):
+    run("new SCR-1 initiated=2026-03-02")
+    answer = _submit(web, "scr_withhold", {"reason": "x", "on": None}, metadata={"reference": "SCR-1"}, user="UVIEWER")
+    assert "You don't have permission to withhold reviews" in answer["errors"]["reason"]
+    assert _review(sessions, "SCR-1").withheld is None
+
+
+def test_withhold_form(web, run, sessions):
+    run("new SCR-1 initiated=2026-03-02")
+    answer = _submit(web, "scr_withhold", {"reason": "", "on": None}, metadata={"reference": "SCR-1"})
+    assert answer["errors"] == {"reason": "Give the reason for not publishing."}
+    answer = _submit(web, "scr_withhold", {"reason": "Identifies a sibling", "on": "2026-10-01"},
+                     metadata={"reference": "SCR-1"})
+    assert answer["response_action"] == "update"
+    assert _review(sessions, "SCR-1").withheld_reason == "Identifies a sibling"
+
+
+def test_app_home_shows_open_reviews_needing_referral_and_overdue_first(web, fake_slack, run):
+    run("new SOON initiated=2026-07-01")
+    run("new LATE initiated=2026-01-05")
+    run("new HELD initiated=2026-02-01")
+    run('withhold HELD reason="x" on=2026-08-01')
+    status, _ = event(f"{web}/slack/events", {"type": "app_home_opened", "user": "UVIEWER", "tab": "home"})
+    assert status == 200
+    published = fake_slack.named("views.publish")[0].params
+    assert published["user_id"] == "UVIEWER"
+    view = json.loads(published["view"]) if isinstance(published["view"], str) else published["view"]
+    rows = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section" and b.get("accessory")]
+    assert [row.split("*")[1] for row in rows] == ["HELD", "LATE", "SOON"]

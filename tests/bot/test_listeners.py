@@ -1,0 +1,92 @@
+"""Listeners called directly with a mocked `ack`, and the Block Kit they build."""
+
+from datetime import date
+from unittest.mock import Mock
+
+import pytest
+from slack_sdk.models.blocks import Block
+
+from bot import blocks
+from bot.app import Runtime
+from bot.listeners.commands import TROUBLE, handle_scr
+from scr.service import ReviewList, ReviewRow
+from scr.models import Review
+from tests.conftest import NOW
+
+
+@pytest.fixture
+def runtime(settings, sessions):
+    return Runtime(settings, sessions, lambda: NOW)
+
+
+def _command(text: str, user: str = "UADMIN") -> dict:
+    return {"text": text, "user_id": user, "trigger_id": "t", "channel_id": "C0CHAN"}
+
+
+def test_scr_acks_once_with_the_answer(runtime):
+    ack = Mock()
+    handle_scr(ack, _command("help"), Mock(), runtime)
+    ack.assert_called_once()
+    assert ack.call_args.kwargs["response_type"] == "ephemeral"
+    assert "`status [REF]`" in ack.call_args.kwargs["text"]
+
+
+def test_scr_answers_even_when_the_database_fails(runtime):
+    broken = Runtime(runtime.settings, Mock(side_effect=RuntimeError("database gone")), lambda: NOW)
+    ack = Mock()
+    handle_scr(ack, _command("status"), Mock(), broken)
+    assert ack.call_args.kwargs["text"] == TROUBLE
+
+
+def test_new_without_arguments_opens_the_form_for_editors_only(runtime):
+    client, ack = Mock(), Mock()
+    handle_scr(ack, _command("new"), client, runtime)
+    assert client.views_open.call_args.kwargs["view"]["callback_id"] == "scr_new"
+    client, ack = Mock(), Mock()
+    handle_scr(ack, _command("new", user="UVIEWER"), client, runtime)
+    client.views_open.assert_not_called()
+    assert ack.call_args.kwargs["text"].startswith("You don't have permission to create reviews")
+
+
+def _listing(count: int) -> ReviewList:
+    rows = [ReviewRow(Review(reference=f"R-{n}", reference_key=f"R-{n}", title="Child " + "x" * 150, regime="scr"),
+                      date(2026, 12, 1), 6, False, False) for n in range(count)]
+    return ReviewList("open", rows, total=count + 7, overdue=0, needs_referral=0)
+
+
+@pytest.mark.parametrize("count", [0, 1, 48, 49, 200])
+def test_lists_fit_in_fifty_valid_blocks(count):
+    built = blocks.list_blocks(_listing(count))
+    assert len(built) <= blocks.MAX_BLOCKS
+    for block in built:
+        assert isinstance(block, Block)
+        block.to_dict()  # slack_sdk validates each block here
+    assert "more" in built[-1].to_dict()["elements"][0]["text"]
+
+
+def test_long_text_is_split_or_cut_to_slacks_limits():
+    sections = blocks._sections(["y" * 2000, "z" * 2000, "w" * 5000])
+    assert [len(s.text.text) for s in sections] == [2000, 2000, 3000]
+    for section in sections:
+        section.to_dict()
+
+
+def test_home_and_forms_are_valid_views():
+    blocks.home_view(_listing(100))
+    blocks.new_review_modal()
+    review = Review(reference="SCR-1", title="Child A", regime="lcspr", initiated=date(2026, 3, 2))
+    update = blocks.update_review_modal(review)
+    assert update["title"]["text"] == "Update SCR-1"
+    blocks.withhold_modal("SCR-1")
+
+
+def test_the_manifest_asks_for_what_the_listeners_use_and_no_more():
+    import json
+    from pathlib import Path
+
+    manifest = json.loads((Path(__file__).resolve().parents[2] / "manifest.json").read_text())
+    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/scr"]
+    assert manifest["features"]["slash_commands"][0]["should_escape"] is True  # mentions arrive as <@U…|name>
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
