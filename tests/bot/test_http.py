@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scr.models import AuditEntry, Review
-from tests.fakeslack import interaction, post, sign, slash_command
+from tests.fakeslack import post, sign, slash_command
 
 
 def _json(response):

@@ -9,8 +9,8 @@ from slack_sdk.models.blocks import Block
 from bot import blocks
 from bot.app import Runtime
 from bot.listeners.commands import TROUBLE, handle_scr
-from scr.service import ReviewList, ReviewRow
 from scr.models import Review
+from scr.service import ReviewList, ReviewRow
 from tests.conftest import NOW
 
 
