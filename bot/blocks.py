@@ -29,16 +29,17 @@ from slack_sdk.models.views import View
 from scr import grammar as g
 from scr import present
 from scr.models import Review
+from scr.notices import PUBLISH, REFER, SNOOZE, Notice
 from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 HOME_ROWS = 40
 
-# Action IDs of the buttons, shared by answers, notices and the listeners.
-VIEW, UPDATE, PUBLISH, WITHHOLD, REFER, SNOOZE = (
-    "scr_view", "scr_update", "scr_publish", "scr_withhold", "scr_refer", "scr_snooze"
-)
+# Action IDs of the buttons, shared by answers, notices (scr.notices names theirs) and the listeners.
+VIEW, UPDATE, WITHHOLD = "scr_view", "scr_update", "scr_withhold"
+NOTICE_BUTTONS = {PUBLISH: ("Mark published", "primary"), REFER: ("Record referral", "primary"),
+                  SNOOZE: ("Snooze 7 days", None)}
 
 
 def _section(text: str, accessory=None) -> SectionBlock:
@@ -125,6 +126,20 @@ def answer(result: Result, today: date) -> dict:
 
 def error_answer(text: str) -> dict:
     return {"response_type": "ephemeral", **message(text, [_section(f":warning: {text}")])}
+
+
+def notice_message(notice: Notice) -> dict:
+    """A notice as posted to a channel: the text, its details, and buttons an editor can act on."""
+    built: list[Block] = _sections([f"*{notice.text}*", *notice.lines])
+    if notice.buttons and notice.reference:
+        elements = []
+        for action_id in notice.buttons:
+            label, style = NOTICE_BUTTONS[action_id]
+            value = json.dumps({"reference": notice.reference, "kind": notice.kind}) if action_id == SNOOZE \
+                else notice.reference
+            elements.append(button(label, action_id, value, style))
+        built.append(ActionsBlock(elements=elements))
+    return message(notice.text, built)
 
 
 def home_view(listing: ReviewList) -> dict:

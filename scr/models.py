@@ -88,3 +88,41 @@ class AuditEntry(Base):
     field: Mapped[str] = mapped_column(String(64))
     old: Mapped[str | None] = mapped_column(Text)
     new: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerEntry(Base):
+    """One notice for one destination, written before it is sent and marked once delivered.
+
+    `key` (destination, kind, subject, window) is unique: a notice planned twice, by a re-run or by two job
+    processes at once, is stored once.
+    """
+
+    __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_status", "status", "id"), Index("ix_notices_subject_kind", "subject", "kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    destination: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(40))
+    window: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)  # the rendered message, exactly as it is sent
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending, sending, delivered
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Snooze(Base):
+    """An editor's "Snooze 7 days" on a review's notice of one kind: it does not repeat before `until`."""
+
+    __tablename__ = "snoozes"
+
+    subject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    until: Mapped[date] = mapped_column(Date)

@@ -36,6 +36,8 @@ class Milestone:
     met_by: tuple[str, ...]
     source: str
     before: bool = False
+    # False for a milestone the record cannot show as met (nothing records the copy being sent): remind, never escalate.
+    escalates: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ SCR = Rulebook(
         Milestone("initiation", "Decision to initiate", "notified", Period(1, "months"),
                   ("initiated",), "WT2015, quoted by local boards"),
         Milestone("pre_publication_copy", "Copy to DfE and Ofsted", "due", Period(7, "days"),
-                  ("published",), "unconfirmed: one week before publication", before=True),
+                  ("published",), "unconfirmed: one week before publication", before=True, escalates=False),
         Milestone(PUBLICATION, "Completion and publication", "initiated", Period(6, "months"),
                   ("published", "withheld"), "WT2013"),
     ),
@@ -80,7 +82,7 @@ LCSPR = Rulebook(
                   ("initiated",), "WT2018, local procedures"),
         Milestone("pre_publication_copy", "Copy to the Panel and the Secretary of State", "due",
                   Period(7, "working_days"), ("published",),
-                  "unconfirmed: at least 7 working days before publication", before=True),
+                  "unconfirmed: at least 7 working days before publication", before=True, escalates=False),
         Milestone(PUBLICATION, "Completion and publication", "initiated", Period(6, "months"),
                   ("published", "withheld"), "WT2018 (exact wording unconfirmed)"),
     ),

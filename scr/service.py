@@ -9,7 +9,7 @@ reviews.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from scr import grammar as g
 from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
 from scr.grammar import CommandError
-from scr.models import Action, AuditEntry, Grant, Review
+from scr.models import Action, AuditEntry, Grant, Review, Snooze
 from scr.rulebook import Rulebook
 
 
@@ -405,6 +405,24 @@ def revoke_role(ctx: Context, command: g.RevokeRole) -> Result:
     ctx.session.execute(delete(Grant).where(Grant.user_id == command.user))
     _record(ctx, None, f"role of {command.user}", grant.role, None)
     return Done(f"<@{command.user}> is now a viewer.")
+
+
+def snooze(ctx: Context, reference: str, kind: str, days: int = 7) -> Done:
+    """Hold a review's notices of one kind until `days` from today (the "Snooze 7 days" button)."""
+    authorise(ctx, "editor", "snooze notices")
+    review = find_review(ctx.session, reference, for_update=True)
+    until = ctx.today + timedelta(days=days)
+    subject = f"review:{review.id}"
+    current = ctx.session.get(Snooze, (subject, kind))
+    if current is not None and current.until >= until:
+        return Done(f"Already snoozed until {current.until.isoformat()}.", review.reference)
+    if current is None:
+        ctx.session.add(Snooze(subject=subject, kind=kind, until=until))
+    else:
+        current.until = until
+    _record(ctx, review, f"snooze {kind}", current.until if current else None, until)
+    return Done(f"Snoozed {kind.replace('.', ' ')} notices for `{review.reference}` until {until.isoformat()}.",
+                review.reference)
 
 
 def execute(ctx: Context, command: g.Command) -> Result:

@@ -1,4 +1,5 @@
-"""Buttons on answers and notices: open a review, update it, mark it published, withhold it, record the referral.
+"""Buttons on answers and notices: open a review, update it, mark it published, withhold it, record the referral,
+snooze a notice.
 
 Every click is checked against the clicker's role; a second click on "Mark published" or "Record referral" finds
 the date already recorded and changes nothing.
@@ -6,7 +7,8 @@ the date already recorded and changes nothing.
 
 from __future__ import annotations
 
-import logging
+import json
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -14,58 +16,56 @@ from slack_sdk import WebClient
 from bot import blocks
 from scr import grammar, service
 
-log = logging.getLogger(__name__)
 
-
-def _reply(respond: Respond, runtime, user: str, make_command) -> None:
-    """Run the command a button stands for and tell the clicker, privately, what happened."""
-    now = runtime.now()
-    try:
-        result = runtime.run(user, make_command(now.date()), now)
-        respond(replace_original=False, **blocks.answer(result, now.date()))
-    except grammar.CommandError as error:
-        respond(replace_original=False, **blocks.error_answer(error.message))
-
-
-def _reference(body: dict) -> str:
+def _value(body: dict) -> str:
     return body["actions"][0]["value"]
 
 
-def register(app: App, runtime) -> None:
-    @app.action(blocks.VIEW)
-    def view(ack: Ack, body: dict, respond: Respond) -> None:
-        ack()
-        _reply(respond, runtime, body["user"]["id"], lambda _today: grammar.Status(_reference(body)))
-
-    @app.action(blocks.PUBLISH)
-    def publish(ack: Ack, body: dict, respond: Respond) -> None:
-        ack()
-        _reply(respond, runtime, body["user"]["id"], lambda today: grammar.Publish(_reference(body), today))
-
-    @app.action(blocks.REFER)
-    def refer(ack: Ack, body: dict, respond: Respond) -> None:
-        ack()
-        _reply(respond, runtime, body["user"]["id"], lambda today: grammar.Refer(_reference(body), today))
-
-    @app.action(blocks.UPDATE)
-    def update(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
-        _open_form(body, client, respond, runtime, "update reviews",
-                   lambda review: blocks.update_review_modal(review))
-
-    @app.action(blocks.WITHHOLD)
-    def withhold(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
-        ack()
-        _open_form(body, client, respond, runtime, "withhold reviews",
-                   lambda review: blocks.withhold_modal(review.reference))
+def _reply(body: dict, respond: Respond, runtime, act: Callable[[service.Context], service.Result]) -> None:
+    """Do what the button stands for as the clicker, and tell them alone what happened."""
+    try:
+        with runtime.context(body["user"]["id"]) as ctx:
+            result = act(ctx)
+        respond(replace_original=False, **blocks.answer(result, ctx.today))
+    except grammar.CommandError as error:
+        respond(replace_original=False, **blocks.error_answer(error.message))
 
 
 def _open_form(body: dict, client: WebClient, respond: Respond, runtime, doing: str, make_view) -> None:
     try:
         with runtime.context(body["user"]["id"]) as ctx:
             service.authorise(ctx, "editor", doing)
-            view = make_view(service.find_review(ctx.session, _reference(body)))
+            view = make_view(service.find_review(ctx.session, _value(body)))
     except grammar.CommandError as error:
         respond(replace_original=False, **blocks.error_answer(error.message))
         return
     client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def register(app: App, runtime) -> None:
+    def command(make: Callable[[str, service.Context], grammar.Command]):
+        def listener(ack: Ack, body: dict, respond: Respond) -> None:
+            ack()
+            _reply(body, respond, runtime, lambda ctx: service.execute(ctx, make(_value(body), ctx)))
+        return listener
+
+    app.action(blocks.VIEW)(command(lambda reference, ctx: grammar.Status(reference)))
+    app.action(blocks.PUBLISH)(command(lambda reference, ctx: grammar.Publish(reference, ctx.today)))
+    app.action(blocks.REFER)(command(lambda reference, ctx: grammar.Refer(reference, ctx.today)))
+
+    @app.action(blocks.SNOOZE)
+    def snooze(ack: Ack, body: dict, respond: Respond) -> None:
+        ack()
+        chosen = json.loads(_value(body))
+        _reply(body, respond, runtime, lambda ctx: service.snooze(ctx, chosen["reference"], chosen["kind"]))
+
+    @app.action(blocks.UPDATE)
+    def update(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        _open_form(body, client, respond, runtime, "update reviews", blocks.update_review_modal)
+
+    @app.action(blocks.WITHHOLD)
+    def withhold(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        _open_form(body, client, respond, runtime, "withhold reviews",
+                   lambda review: blocks.withhold_modal(review.reference))

@@ -1,0 +1,183 @@
+"""Which notices are due: a pure function of the records, what was already sent, and `as_of`.
+
+Each notice has a stable identity (kind, subject, window): the same facts on the same day plan the same notices,
+so the ledger that stores them (`jobs.ledger`) can refuse the second copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Protocol
+
+from scr.deadlines import ReviewDates, assess, is_working_day, next_working_day
+from scr.present import days
+from scr.rulebook import PUBLICATION, Rulebook
+from scr.settings import WEEKDAYS
+
+# Button action IDs a notice can carry (the Slack listeners handle them; see bot.blocks).
+PUBLISH, REFER, SNOOZE = "scr_publish", "scr_refer", "scr_snooze"
+REFERRAL = "referral"
+ACTION_OVERDUE = "action.overdue"
+DIGEST = "digest"
+
+
+class ReviewFacts(ReviewDates, Protocol):
+    id: int
+    reference: str
+    title: str
+    delay_reason: str | None
+
+
+class ActionFacts(Protocol):
+    id: int
+    reference: str
+    number: int
+    text: str
+    owner: str
+    due: date
+
+
+@dataclass(frozen=True)
+class NoticeRules:
+    reminder_days: tuple[int, ...]
+    repeat_days: int
+    digest_day: str
+    reminder_channel: str
+    escalation_channel: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    kind: str  # e.g. publication.reminder, publication.overdue, referral, action.overdue, digest
+    subject: str  # review:ID, action:ID or digest
+    window: str  # what makes a repeat a new notice: the threshold, the day of the escalation, the week
+    channel: str  # a channel ID, or an action owner's user ID
+    text: str  # plain text: what phones show
+    lines: tuple[str, ...] = ()  # the body, in Slack's light mark-up
+    reference: str | None = None
+    buttons: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.subject}:{self.window}"
+
+
+@dataclass
+class Digest:
+    open: int = 0
+    overdue: list[str] = field(default_factory=list)
+    needs_referral: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)
+
+
+def _label(review: ReviewFacts) -> str:
+    return f"{review.reference} ({review.title})" if review.title else review.reference
+
+
+def _repeats(last: date | None, as_of: date, rules: NoticeRules) -> bool:
+    return last is None or (as_of - last).days >= rules.repeat_days
+
+
+def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: NoticeRules,
+                    last_sent: dict[tuple[str, str], date], digest: Digest) -> Iterable[Notice]:
+    subject = f"review:{review.id}"
+    assessment = assess(review, as_of, book)
+    name = _label(review)
+    delay = (f"Delayed by parallel proceedings: {review.delay_reason}",) if review.delay_reason else ()
+    if review.published is not None:
+        if review.published > as_of - timedelta(days=7):
+            digest.published.append(review.reference)
+        return
+    if assessment.needs_referral:
+        digest.needs_referral.append(review.reference)
+        if _repeats(last_sent.get((subject, REFERRAL)), as_of, rules):
+            yield Notice(
+                REFERRAL, subject, as_of.isoformat(), rules.escalation_channel,
+                f"Escalation: {name} was withheld on {review.withheld.isoformat()} and still needs referral to "
+                f"{book.panel}.",
+                (f"The decision not to publish must go to {book.panel}. Record the referral once it is sent.",),
+                review.reference, (REFER, SNOOZE),
+            )
+        return
+    if review.withheld is not None:
+        return
+    digest.open += 1
+    if assessment.overdue:
+        digest.overdue.append(review.reference)
+    for state in assessment.milestones:
+        # Once the review itself is overdue, its escalation replaces every other notice about it.
+        if assessment.overdue and state.milestone.name != PUBLICATION:
+            continue
+        kind = f"{state.milestone.name}.{'overdue' if state.state == 'overdue' else 'reminder'}"
+        label = state.milestone.label
+        if state.state == "overdue" and state.milestone.escalates and _repeats(last_sent.get((subject, kind)), as_of, rules):
+            yield Notice(
+                kind, subject, as_of.isoformat(), rules.escalation_channel,
+                f"Escalation: {label} for {name} is overdue: it was due {state.due.isoformat()}, "
+                f"{days(-state.days_left)} ago.",
+                delay, review.reference, (PUBLISH, SNOOZE) if state.milestone.name == PUBLICATION else (SNOOZE,),
+            )
+        elif state.state == "pending":
+            passed = [threshold for threshold in rules.reminder_days if state.days_left <= threshold]
+            if passed:
+                yield Notice(
+                    kind, subject, f"{state.due.isoformat()}/{min(passed)}", rules.reminder_channel,
+                    f"Reminder: {label} for {name} is due {state.due.isoformat()}, in {days(state.days_left)}.",
+                    delay, review.reference, (PUBLISH,) if state.milestone.name == PUBLICATION else (),
+                )
+
+
+def _action_notice(action: ActionFacts, as_of: date, rules: NoticeRules,
+                   last_sent: dict[tuple[str, str], date]) -> Notice | None:
+    subject = f"action:{action.id}"
+    if action.due >= as_of or not _repeats(last_sent.get((subject, ACTION_OVERDUE)), as_of, rules):
+        return None
+    late = days((as_of - action.due).days)
+    return Notice(
+        ACTION_OVERDUE, subject, as_of.isoformat(), action.owner,
+        f"Action {action.number} of {action.reference} is overdue ({late}): {action.text}",
+        (f"Due {action.due.isoformat()}. Once it is done: `/scr action {action.reference} done {action.number}`",),
+        action.reference,
+    )
+
+
+def _digest_notice(digest: Digest, as_of: date, rules: NoticeRules) -> Notice | None:
+    if rules.digest_day == "off":
+        return None
+    # The digest's day this week, or last week's if that has not come yet; a holiday moves it to the next working day.
+    nominal = as_of - timedelta(days=(as_of.weekday() - WEEKDAYS.index(rules.digest_day)) % 7)
+    if next_working_day(nominal) > as_of:
+        return None
+    lines = [f"Open reviews: {digest.open}"]
+    for heading, references in (("Overdue", digest.overdue),
+                                ("Needs referral to the national panel", digest.needs_referral),
+                                ("Published in the last week", digest.published)):
+        if references:
+            shown = ", ".join(references[:20]) + (f" and {len(references) - 20} more" if len(references) > 20 else "")
+            lines.append(f"*{heading}* ({len(references)}): {shown}")
+    quiet = not (digest.overdue or digest.needs_referral or digest.published)
+    text = ("Weekly digest: nothing to report: no review is overdue or needs referral, and none was published."
+            if quiet else
+            f"Weekly digest: {len(digest.overdue)} overdue, {len(digest.needs_referral)} needing referral to the "
+            f"national panel, {len(digest.published)} published.")
+    return Notice(DIGEST, DIGEST, nominal.isoformat(), rules.reminder_channel, text, tuple(lines))
+
+
+def plan_notices(reviews: Iterable[ReviewFacts], actions: Iterable[ActionFacts], as_of: date, rules: NoticeRules,
+                 rulebooks: dict[str, Rulebook], last_sent: dict[tuple[str, str], date],
+                 snoozed: dict[tuple[str, str], date]) -> list[Notice]:
+    """Every notice due on `as_of`. On a weekend or bank holiday nothing is due: it waits for the next working day.
+
+    `last_sent` is the day each (subject, kind) was last noticed, for repeats; `snoozed` the day each snooze ends.
+    """
+    if not is_working_day(as_of):
+        return []
+    digest = Digest()
+    notices = [notice for review in reviews
+               for notice in _review_notices(review, as_of, rulebooks[review.regime], rules, last_sent, digest)]
+    notices += filter(None, (_action_notice(action, as_of, rules, last_sent) for action in actions))
+    notices.append(_digest_notice(digest, as_of, rules))
+    return [notice for notice in notices
+            if notice is not None and snoozed.get((notice.subject, notice.kind), as_of) <= as_of]
