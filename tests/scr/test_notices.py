@@ -131,7 +131,7 @@ def test_weekly_digest_on_its_day():
     # On Tuesday the digest due is still Monday's, under Monday's key: the ledger has it already if Monday ran.
     assert [d.window for d in _digest([OPEN], "2026-11-24")] == ["2026-11-23"]
     monday = _digest([OPEN, R(id=2, reference="OLD", initiated=D("2026-01-05")),
-                      R(id=3, reference="PUB", initiated=D("2026-01-05"), published=D("2026-11-20"))], "2026-11-30")
+                      R(id=3, reference="PUB", initiated=D("2026-01-05"), published=D("2026-11-26"))], "2026-11-30")
     assert monday[0].window == "2026-11-30" and monday[0].channel == "CREMIND"
     assert "1 overdue" in monday[0].text and "1 published" in monday[0].text
     assert "*Overdue* (1): OLD" in monday[0].lines
