@@ -31,6 +31,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.refusals: deque[tuple[int, dict[str, str]]] = deque()
+        self.delay = 0.0  # seconds each call takes, to widen races in tests
         self.lock = threading.Lock()
         self._ts = itertools.count(1)
         fake = self
@@ -54,6 +55,10 @@ class FakeSlack:
     def api_url(self) -> str:
         return f"{self.base}/api/"
 
+    @property
+    def teams_url(self) -> str:
+        return f"{self.base}/teams/workflow"
+
     def response_url(self, name: str = "r1") -> str:
         return f"{self.base}/respond/{name}"
 
@@ -68,6 +73,7 @@ class FakeSlack:
         self.server.server_close()
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        time.sleep(self.delay)
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length).decode()
         if "json" in (request.headers.get("Content-Type") or ""):
@@ -90,6 +96,11 @@ class FakeSlack:
             request.send_header("Content-Length", str(len(body)))
             request.end_headers()
             request.wfile.write(body)
+            return
+        if path.startswith("/teams"):  # a Teams Workflows webhook accepts with 202 and no body
+            request.send_response(202)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
             return
         if path.startswith("/api/") and request.headers.get("Authorization") != "Bearer xoxb-test-token":
             answer = {"ok": False, "error": "invalid_auth"}
