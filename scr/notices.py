@@ -112,7 +112,8 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
             continue
         kind = f"{state.milestone.name}.{'overdue' if state.state == 'overdue' else 'reminder'}"
         label = state.milestone.label
-        if state.state == "overdue" and state.milestone.escalates and _repeats(last_sent.get((subject, kind)), as_of, rules):
+        escalate = state.state == "overdue" and state.milestone.escalates
+        if escalate and _repeats(last_sent.get((subject, kind)), as_of, rules):
             yield Notice(
                 kind, subject, as_of.isoformat(), rules.escalation_channel,
                 f"Escalation: {label} for {name} is overdue: it was due {state.due.isoformat()}, "
