@@ -1,29 +1,16 @@
 """The `web` process exactly as the Procfile starts it: gunicorn, on $PORT."""
 
 import json
-import os
-import shlex
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.fakeslack import SIGNING_SECRET, slash_command
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def procfile_command(process: str) -> list[str]:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        name, _, command = line.partition(":")
-        if name == process:
-            return shlex.split(command)
-    raise LookupError(process)
+from tests.processes import ROOT, process_env, procfile_command
 
 
 def _free_port() -> int:
@@ -32,15 +19,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _env(**values: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "SCR_"))}
-    bin_dir = str(Path(sys.executable).parent)
-    return {**env, "PATH": f"{bin_dir}:{env.get('PATH', '')}", "WEB_CONCURRENCY": "1", **values}
-
-
 def test_web_serves_health_and_slash_commands_then_stops_on_sigterm(database_url, sessions, fake_slack):
     port = _free_port()
-    env = _env(PORT=str(port), DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token",
+    env = process_env(PORT=str(port), DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token",
                SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake_slack.api_url)
     web = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=env, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, text=True)
@@ -69,7 +50,7 @@ def test_web_serves_health_and_slash_commands_then_stops_on_sigterm(database_url
     ({"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "SCR_REMINDER_DAYS": "soon"}, "SCR_REMINDER_DAYS:"),
 ])
 def test_web_with_bad_configuration_stops_with_one_line(env, words, tmp_path):
-    web = subprocess.run(procfile_command("web"), cwd=ROOT, env=_env(PORT=str(_free_port()), **env),
+    web = subprocess.run(procfile_command("web"), cwd=ROOT, env=process_env(PORT=str(_free_port()), **env),
                          capture_output=True, text=True, timeout=60)
     assert web.returncode != 0
     assert words in web.stderr

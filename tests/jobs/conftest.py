@@ -11,13 +11,14 @@ from tests.conftest import LONDON
 def day(settings, sessions, fake_slack):
     """Run the day's jobs in this process as of a date, delivering to the fake Slack (and Teams if asked)."""
 
-    def day(as_of: str, *, teams: bool = False, minutes_later: int = 0, digest: bool = True, settings=settings):
+    def day(as_of: str, *, teams: bool = False, minutes_later: int = 0, digest: bool = True, settings=settings,
+            at: datetime | None = None):
         if not digest:
             settings = settings.model_copy(update={"scr_weekly_digest": "off"})
         senders = {"slack": SlackSender(settings.slack_bot_token, settings.slack_api_url, backoff=0.01)}
         if teams:
             senders["teams"] = TeamsSender(fake_slack.teams_url, backoff=0.01)
-        moment = datetime.combine(date.fromisoformat(as_of), datetime.min.time(), LONDON) + timedelta(hours=9)
+        moment = at or datetime.combine(date.fromisoformat(as_of), datetime.min.time(), LONDON) + timedelta(hours=9)
         return run_once(settings, sessions, senders, date.fromisoformat(as_of),
                         lambda: moment + timedelta(minutes=minutes_later))
 

@@ -1,0 +1,35 @@
+"""Start the processes of the Procfile as Heroku would, with a clean environment."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def procfile_command(process: str) -> list[str]:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name == process:
+            return shlex.split(command)
+    raise LookupError(process)
+
+
+def process_env(**values: str) -> dict[str, str]:
+    """This environment without any SLACK_/SCR_ settings, the venv first on PATH, plus `values`."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "SCR_", "DATABASE_"))}
+    bin_dir = str(Path(sys.executable).parent)
+    return {**env, "PATH": f"{bin_dir}:{env.get('PATH', '')}", "WEB_CONCURRENCY": "1", **values}
+
+
+def bot_env(settings, **values: str) -> dict[str, str]:
+    """The environment for a process of this test's settings (database, fake Slack, channels)."""
+    return process_env(**{
+        "DATABASE_URL": settings.database_url, "SLACK_BOT_TOKEN": settings.slack_bot_token,
+        "SLACK_SIGNING_SECRET": settings.slack_signing_secret, "SLACK_API_URL": settings.slack_api_url,
+        "SCR_REMINDER_CHANNEL": settings.scr_reminder_channel, "SCR_ESCALATION_CHANNEL": settings.scr_escalation_channel,
+        **values,
+    })
