@@ -17,25 +17,40 @@ def _plain(text: str) -> str:
     return re.sub(r"(?<!\*)\*([^*\n]+)\*(?!\*)", r"**\1**", text)
 
 
+MORE = "…more in Slack (`/scr status`)."
+
+
+def _line(text: str) -> dict:
+    return {"type": "TextBlock", "text": _plain(text), "wrap": True, "spacing": "Small"}
+
+
 def _envelope(notice: Notice, lines: list[str]) -> dict:
     body = [{"type": "TextBlock", "text": _plain(notice.text), "weight": "Bolder", "wrap": True}]
-    body += [{"type": "TextBlock", "text": _plain(line), "wrap": True, "spacing": "Small"} for line in lines]
     content = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": CARD_VERSION,
-        "body": body,
+        "body": body + [_line(line) for line in lines],
     }
     return {"type": "message", "attachments": [
         {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": content}
     ]}
 
 
+def _size(value: object) -> int:
+    return len(json.dumps(value).encode())
+
+
 def card(notice: Notice) -> dict:
-    """The card, with lines dropped from the end (and said so) if it would pass Teams' 28 KB limit."""
-    lines = list(notice.lines)
-    envelope = _envelope(notice, lines)
-    while len(json.dumps(envelope).encode()) > MAX_BYTES and lines:
-        lines = lines[:-2] + ["…more in Slack (`/scr status`)."] if len(lines) > 1 else []
-        envelope = _envelope(notice, lines)
-    return envelope
+    """The card; lines past Teams' 28 KB limit are left off, and a last line says so."""
+    envelope = _envelope(notice, list(notice.lines))
+    if _size(envelope) <= MAX_BYTES:
+        return envelope
+    room = MAX_BYTES - _size(_envelope(notice, [MORE]))
+    kept: list[str] = []
+    for line in notice.lines:
+        room -= _size(_line(line)) + 2  # the separating ", "
+        if room < 0:
+            break
+        kept.append(line)
+    return _envelope(notice, [*kept, MORE])
