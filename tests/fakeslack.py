@@ -30,7 +30,7 @@ class Call:
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.refusals: deque[tuple[int, dict[str, str]]] = deque()
+        self.refusals: deque[tuple[int, dict[str, str], str]] = deque()
         self.delay = 0.0  # seconds each call takes, to widen races in tests
         self.lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -62,8 +62,9 @@ class FakeSlack:
     def response_url(self, name: str = "r1") -> str:
         return f"{self.base}/respond/{name}"
 
-    def refuse(self, status: int, times: int = 1, **headers: str) -> None:
-        self.refusals.extend([(status, headers)] * times)
+    def refuse(self, status: int, times: int = 1, path: str = "/", **headers: str) -> None:
+        """Refuse the next `times` calls whose path starts with `path` with `status` (and `headers`)."""
+        self.refusals.extend([(status, headers, path)] * times)
 
     def named(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
@@ -83,11 +84,13 @@ class FakeSlack:
         path = request.path
         method = path.removeprefix("/api/") if path.startswith("/api/") else path
         with self.lock:
-            refusal = self.refusals.popleft() if self.refusals else None
-            if refusal is None:
+            refusal = next((r for r in self.refusals if path.startswith(r[2])), None)
+            if refusal is not None:
+                self.refusals.remove(refusal)
+            else:
                 self.calls.append(Call(path, method, params, dict(request.headers)))
         if refusal is not None:
-            status, headers = refusal
+            status, headers, _ = refusal
             body = json.dumps({"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}).encode()
             request.send_response(status)
             for name, value in headers.items():

@@ -45,8 +45,8 @@ def test_notices_go_to_teams_as_valid_cards_once(run, day, fake_slack):
 
 def test_teams_refusals_are_retried_like_slacks(run, day, fake_slack):
     run("new LATE initiated=2026-01-05")
-    fake_slack.refuse(429, times=2, Retry_After="0")  # the first calls, to Slack and to Teams, are refused
-    fake_slack.refuse(502, times=2)
+    fake_slack.refuse(429, path="/teams", Retry_After="1")
+    fake_slack.refuse(502, path="/teams")
     report = day("2026-11-26", teams=True, digest=False)
     assert (report.delivered, report.failed) == (2, 0)
     assert len(_teams_posts(fake_slack)) == 1
