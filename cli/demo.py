@@ -11,8 +11,9 @@ import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from jobs.run import console_senders, run_once
 from scr import db
-from scr.deadlines import add_months
+from scr.deadlines import add_months, is_working_day, next_working_day
 from scr.models import Action, Review
 from scr.settings import Settings
 
@@ -56,25 +57,42 @@ def seed(sessions, now: datetime) -> None:
                            text="Audit multi-agency referrals to children's social care"))
 
 
-def run_demo(settings: Settings, lines=None, out=sys.stdout) -> int:
+def run_demo(settings: Settings, lines=None, out=sys.stdout, now: datetime | None = None) -> int:
+    """The demo; `lines` and `now` stand in for the keyboard and the clock in tests."""
     from cli.main import run_command
 
     folder = Path(tempfile.mkdtemp(prefix="scr-demo-"))
     settings = settings.model_copy(update={"database_url": f"sqlite:///{folder / 'demo.db'}"})
     db.migrate(settings.database_url)
     sessions = db.make_sessions(db.make_engine(settings.database_url))
-    now = datetime.now(settings.timezone)
+    clock = (lambda: now) if now else (lambda: datetime.now(settings.timezone))
+    now = clock()
     seed(sessions, now)
 
     print(f"scr-bot local demo: sample reviews in {folder / 'demo.db'} (nothing here reaches Slack).\n", file=out)
     print(run_command(settings, sessions, "status", now)[1], file=out)
+    print_notices(settings, sessions, clock, out)
     print("\nType a /scr command (try: status SCR-DEMO-01, list all, help); an empty line or Ctrl-D quits.", file=out)
     for line in _lines() if lines is None else lines:
         text = line.strip().removeprefix("/scr").strip()
         if not text or text in ("quit", "exit"):
             break
-        print(run_command(settings, sessions, text, datetime.now(settings.timezone))[1], file=out)
+        print(run_command(settings, sessions, text, clock())[1], file=out)
     return 0
+
+
+def print_notices(settings: Settings, sessions, clock, out) -> None:
+    """Today's notices, through the same planning, ledger and delivery as the worker's, to the terminal."""
+    today = clock().date()
+    if not is_working_day(today):
+        print(f"\nNo notices today ({today:%A %d %B} is not a working day); they wait for "
+              f"{next_working_day(today):%A %d %B}.", file=out)
+        return
+    print("\nNotices due today, as the worker would post them:", file=out)
+    channels = {"scr_reminder_channel": "#scr-reminders", "scr_escalation_channel": "#scr-escalations"}
+    report = run_once(settings.model_copy(update=channels), sessions, console_senders(out), today, clock)
+    if not report.delivered:
+        print("  none", file=out)
 
 
 def _lines():

@@ -91,6 +91,7 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
             digest.published.append(review.reference)
         return
     if assessment.needs_referral:
+        digest.open += 1
         digest.needs_referral.append(review.reference)
         if _repeats(last_sent.get((subject, REFERRAL)), as_of, rules):
             yield Notice(

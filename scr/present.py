@@ -71,7 +71,8 @@ def milestone_line(state: MilestoneState) -> str:
     if state.state == "not needed":
         return f":heavy_minus_sign: {label}: not needed"
     if state.state == "not started":
-        return f":grey_question: {label}: no deadline until the *{state.milestone.starts}* date is recorded"
+        starts = "initiated" if state.milestone.starts == "due" else state.milestone.starts
+        return f":grey_question: {label}: no deadline until the *{starts}* date is recorded"
     icon = ":rotating_light:" if state.state == "overdue" else ":hourglass_flowing_sand:"
     return f"{icon} {label}: {due_phrase(state.due, state.days_left)}"
 
