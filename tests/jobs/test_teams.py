@@ -37,7 +37,7 @@ def test_notices_go_to_teams_as_valid_cards_once(run, day, fake_slack):
         _validate(envelope)
     texts = [envelope["attachments"][0]["content"]["body"][0]["text"] for envelope in posts]
     assert any("HELD" in text and "national panel" in text for text in texts)
-    assert any("**Overdue** (1): LATE" == block["text"] for envelope in posts
+    assert any(block["text"] == "**Overdue** (1): LATE" for envelope in posts
                for block in envelope["attachments"][0]["content"]["body"])
     day("2026-11-26", teams=True)
     assert len(_teams_posts(fake_slack)) == 3
