@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TextIO
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import Session
 
 from scr.grammar import REFERENCE, CommandError, parse_date
@@ -19,6 +19,7 @@ from scr.service import Actor
 COLUMNS = ("reference", "title", "regime", "reviewer", "incident", "notified", "initiated", "completed",
            "published", "withheld", "withheld_reason", "referred")
 TEXT_LIMITS = {"title": 200, "reviewer": 200, "withheld_reason": 500}
+BATCH = 5000
 
 
 @dataclass
@@ -68,7 +69,11 @@ def _row_values(line: int, row: dict[str, str], today: date, problems: list[str]
 
 
 def import_reviews(session: Session, source: TextIO, actor: Actor, now: datetime, name: str) -> int:
-    """Load every row of the CSV in `source`, or none: raises `ImportFailed` listing each bad line."""
+    """Load every row of the CSV in `source`, or none: raises `ImportFailed` listing each bad line.
+
+    Rows are written in batches while the file is read, to keep memory flat; the caller's transaction rolls all of
+    them back if any line is bad.
+    """
     reader = csv.DictReader(source)
     header = reader.fieldnames or []
     problems: list[str] = []
@@ -80,8 +85,9 @@ def import_reviews(session: Session, source: TextIO, actor: Actor, now: datetime
     if problems:
         raise ImportFailed(problems)
     existing = set(session.scalars(select(Review.reference_key)))
+    before = session.scalar(select(func.max(Review.id))) or 0
     seen: dict[str, int] = {}
-    rows = []
+    batch: list[dict] = []
     today = now.date()
     for row in reader:
         line = reader.line_num
@@ -97,16 +103,22 @@ def import_reviews(session: Session, source: TextIO, actor: Actor, now: datetime
         elif key in seen:
             problems.append(f"line {line}: review {values['reference']} is also on line {seen[key]}")
         seen[key] = line
-        rows.append({**values, "reference_key": key, "created_at": now})
+        if not problems:
+            batch.append({**values, "reference_key": key, "created_at": now})
+        if len(batch) == BATCH:
+            session.execute(insert(Review.__table__), batch)
+            batch = []
     if problems:
         raise ImportFailed(problems)
-    if rows:
-        ids = session.scalars(insert(Review).returning(Review.id, sort_by_parameter_order=True), rows).all()
-        session.execute(insert(AuditEntry), [
-            {"at": now, "actor": actor.id, "review_id": review_id, "field": "imported", "new": name}
-            for review_id in ids
-        ])
-    return len(rows)
+    if batch:
+        session.execute(insert(Review.__table__), batch)
+    # One audit entry per imported review, by one statement: the rows this import just wrote.
+    session.execute(insert(AuditEntry.__table__).from_select(
+        ["at", "actor", "review_id", "field", "new"],
+        select(Review.created_at, literal(actor.id), Review.id, literal("imported"), literal(name))
+        .where(Review.id > before, Review.created_at == now),
+    ))
+    return len(seen)
 
 
 def _cell(value: object) -> str:

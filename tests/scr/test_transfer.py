@@ -82,3 +82,13 @@ def test_quoted_line_breaks_keep_line_numbers_right(sessions):
     text = 'reference,title\nA,"two\nlines"\nB,x\nC,ok\n'.replace("B,x", "B?,x")
     with pytest.raises(ImportFailed, match="line 4: reference `B\\?`"):
         _import(sessions, text)
+
+
+def test_a_bad_line_after_batches_were_written_still_imports_nothing(sessions, monkeypatch):
+    monkeypatch.setattr("scr.transfer.BATCH", 2)
+    text = "reference,initiated\n" + "".join(f"R-{n},2026-01-0{1 + n}\n" for n in range(5)) + "R-9,someday\n"
+    with pytest.raises(ImportFailed, match="line 7: initiated `someday`"):
+        _import(sessions, text)
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Review)) == 0
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == 0

@@ -1,0 +1,65 @@
+"""Helpers shared by the benchmarks: a child process's wall time and peak memory, and sample data."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mb: float
+    output: str
+
+
+def measure(command: list[str], env: dict[str, str] | None = None, stdout=subprocess.PIPE) -> Measured:
+    """Run `command`, returning its wall time and peak resident memory (from the kernel's rusage of that child)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=stdout,
+                             stderr=subprocess.STDOUT, text=True)
+    output = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{output}")
+    return Measured(seconds, usage.ru_maxrss / 1024, output)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def summary(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.2f} ms, p95 {percentile(values, 0.95) * 1000:.2f} ms"
+
+
+def review_rows(count: int, today: date):
+    """`count` reviews in mixed states, dated around `today`: mostly closed, as a board's history is."""
+    for n in range(count):
+        initiated = today - timedelta(days=30 + (n * 7919) % 3000)
+        row = {"reference": f"SCR-B{n:06d}", "title": f"Child {chr(65 + n % 26)}",
+               "regime": ("scr", "lcspr")[n % 2], "initiated": initiated.isoformat()}
+        bucket = n % 200
+        if bucket < 188:
+            row["completed"] = row["published"] = min(initiated + timedelta(days=150 + n % 90), today).isoformat()
+        elif bucket < 196:
+            row["withheld"] = min(initiated + timedelta(days=170), today).isoformat()
+            row["withheld_reason"] = "Identifies a sibling"
+            row["referred"] = row["withheld"]
+        elif bucket < 197:
+            row["withheld"] = min(initiated + timedelta(days=170), today).isoformat()
+            row["withheld_reason"] = "Parallel inquest"
+        else:  # open: due any time from long ago to six months ahead
+            row["initiated"] = (today - timedelta(days=(n * 31) % 400)).isoformat()
+        yield row
