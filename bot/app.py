@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import blocks
 from bot.listeners import actions, commands, events, views
 from scr import db, service
 from scr.rulebook import rulebooks
@@ -40,7 +41,7 @@ class Runtime:
         """A use-case context for a Slack user, in one transaction that `CommandError` rolls back."""
         with db.transaction(self.sessions) as session:
             yield service.Context(session, self.actor(user_id), now or self.now(),
-                                  rulebooks(self.settings.scr_rapid_review_from))
+                                  rulebooks(self.settings.scr_rapid_review_from), list_limit=blocks.LIST_ROWS)
 
     def run(self, user_id: str, command, now: datetime | None = None) -> service.Result:
         with self.context(user_id, now) as ctx:

@@ -33,6 +33,7 @@ from scr.notices import PUBLISH, REFER, SNOOZE, Notice
 from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList
 
 MAX_BLOCKS = 50
+LIST_ROWS = MAX_BLOCKS - 2  # the heading and "…and N more" take the other two
 SECTION_LIMIT = 3000
 HOME_ROWS = 40
 

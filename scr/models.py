@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 REGIMES = ("scr", "lcspr")
 ROLES = ("viewer", "editor", "admin")
 
 # The dates a review records, in the order its life runs.
+# Reviews still needing attention: open, or withheld and owing the referral (see scr.service and ix_reviews_open).
+OPEN_WHERE = "published IS NULL AND referred IS NULL"
 DATE_FIELDS = ("incident", "notified", "initiated", "completed", "published", "withheld", "referred")
 
 
@@ -20,6 +22,10 @@ class Base(DeclarativeBase):
 
 class Review(Base):
     __tablename__ = "reviews"
+    __table_args__ = (
+        Index("ix_reviews_open", "initiated", "withheld", "regime",
+              sqlite_where=text(OPEN_WHERE), postgresql_where=text(OPEN_WHERE)),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(40))

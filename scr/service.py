@@ -35,6 +35,7 @@ class Context:
     actor: Actor
     now: datetime  # aware, in SCR_TIMEZONE
     rulebooks: dict[str, Rulebook]
+    list_limit: int | None = None  # how many reviews the asker's screen shows; the counts cover them all
 
     @property
     def today(self) -> date:
@@ -141,7 +142,9 @@ def _needs_referral_clause():
 
 
 _FILTERS = {
-    "open": lambda: or_(and_(Review.published.is_(None), Review.withheld.is_(None)), _needs_referral_clause()),
+    # Open, or withheld and still owing its referral: published and referred ones are done with. (A referral
+    # implies a withheld review, which is never published.) The partial index ix_reviews_open matches these terms.
+    "open": lambda: and_(Review.published.is_(None), Review.referred.is_(None)),
     "withheld": lambda: Review.withheld.is_not(None),
     "published": lambda: Review.published.is_not(None),
     "all": lambda: True,
@@ -431,11 +434,11 @@ def execute(ctx: Context, command: g.Command) -> Result:
         case g.Help():
             return command
         case g.Status(reference=None):
-            return list_reviews(ctx.session, ctx.today, ctx.rulebooks)
+            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, limit=ctx.list_limit)
         case g.Status(reference=reference):
             return review_detail(ctx, reference)
         case g.ListReviews(which=which):
-            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, which)
+            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, which, ctx.list_limit)
         case g.History(reference=reference):
             return history(ctx, reference)
     writers = {

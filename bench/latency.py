@@ -1,0 +1,140 @@
+"""Benchmark: `/scr status` and `/scr status REF` over signed HTTP to the running `web` process (gunicorn), with
+10,000 reviews stored, against a bare Bolt app that only acknowledges, served the same way, alternating requests.
+
+    python bench/latency.py [--reviews 10000] [--rounds 500] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import http.client
+import io
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from datetime import date, datetime
+from pathlib import Path
+
+from common import ROOT, percentile, review_rows, summary
+from sqlalchemy import text
+
+from scr import db
+from scr.service import Actor
+from scr.settings import load_settings
+from scr.transfer import COLUMNS, import_reviews
+from tests.fakeslack import SIGNING_SECRET, FakeSlack, sign
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(url: str, count: int) -> None:
+    """`count` reviews, loaded through `scr import`'s own code."""
+    db.migrate(url)
+    engine = db.make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("TRUNCATE audit, actions, notices, snoozes, grants, reviews"))
+    source = io.StringIO()
+    writer = csv.DictWriter(source, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(review_rows(count, date.today()))
+    source.seek(0)
+    with db.transaction(db.make_sessions(engine)) as session:
+        import_reviews(session, source, Actor("bench", admin=True), datetime.now().astimezone(), "bench")
+
+
+def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    command = ["gunicorn", "--config", "bot/gunicorn_conf.py", "--access-logfile", "/dev/null", app]
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, "PORT": str(port),
+                                                        "WEB_CONCURRENCY": "1"},
+                               stdout=subprocess.DEVNULL, stderr=open("/tmp/bench-gunicorn.log", "a"))
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(f"{app} did not start") from None
+            time.sleep(0.1)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children (gunicorn's master and workers)."""
+    pids = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
+    total = 0
+    for each in pids:
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def timed_command(connection: http.client.HTTPConnection, command_text: str) -> tuple[float, bytes]:
+    body = urllib.parse.urlencode({"command": "/scr", "text": command_text, "user_id": "UBENCH", "team_id": "T1",
+                                   "channel_id": "C1", "trigger_id": "t", "response_url": ""})
+    headers = {**sign(body), "Content-Type": "application/x-www-form-urlencoded"}
+    started = time.perf_counter()
+    connection.request("POST", "/slack/events", body=body, headers=headers)
+    response = connection.getresponse()
+    payload = response.read()
+    elapsed = time.perf_counter() - started
+    if response.status != 200:
+        raise SystemExit(f"{command_text!r}: HTTP {response.status} {payload[:200]!r}")
+    return elapsed, payload
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reviews", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=500)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    url = load_settings(database_url=args.database_url or f"sqlite:///{tempfile.mkdtemp()}/latency.db",
+                        _env_file=None).database_url
+    seed(url, args.reviews)
+    fake = FakeSlack()
+    env = {"DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_API_URL": fake.api_url, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    web_port, bare_port = free_port(), free_port()
+    web = serve("bot.web:create()", web_port, env)
+    bare = serve("bench.bare_app:create()", bare_port, env)
+    try:
+        web_conn = http.client.HTTPConnection("127.0.0.1", web_port)
+        bare_conn = http.client.HTTPConnection("127.0.0.1", bare_port)
+        for _ in range(20):  # warm up both
+            timed_command(web_conn, "status")
+            timed_command(web_conn, "status SCR-B000197")
+            timed_command(bare_conn, "status")
+        times: dict[str, list[float]] = {"bare ack": [], "status": [], "status REF": []}
+        for _ in range(args.rounds):
+            times["bare ack"].append(timed_command(bare_conn, "status")[0])
+            times["status"].append(timed_command(web_conn, "status")[0])
+            times["bare ack"].append(timed_command(bare_conn, "status")[0])
+            times["status REF"].append(timed_command(web_conn, "status SCR-B000197")[0])
+        floor = statistics.median(times["bare ack"])
+        print(f"{args.reviews:,} reviews on {url.split(':')[0]}, {args.rounds} rounds, gunicorn 1 worker")
+        for name, values in times.items():
+            ratio = statistics.median(values) / floor
+            print(f"  {name:<11} {summary(values)}, {ratio:.2f}x the bare ack (p95 ratio "
+                  f"{percentile(values, 0.95) / percentile(times['bare ack'], 0.95):.2f}x)")
+        print(f"  web RSS (master + worker): {rss_mb(web.pid):.0f} MB; bare app: {rss_mb(bare.pid):.0f} MB")
+    finally:
+        for process in (web, bare):
+            process.terminate()
+            process.wait(timeout=30)
+        fake.close()
+
+
+if __name__ == "__main__":
+    main()
