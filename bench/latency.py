@@ -57,7 +57,7 @@ def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
     command = ["gunicorn", "--config", "bot/gunicorn_conf.py", "--access-logfile", "/dev/null", app]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, "PORT": str(port),
                                                         "WEB_CONCURRENCY": "1"},
-                               stdout=subprocess.DEVNULL, stderr=open("/tmp/bench-gunicorn.log", "a"))
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while True:
         try:
