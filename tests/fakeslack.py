@@ -32,6 +32,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.refusals: deque[tuple[int, dict[str, str], str]] = deque()
         self.delay = 0.0  # seconds each call takes, to widen races in tests
+        self.socket_mode_url = ""  # what apps.connections.open hands out
         self.lock = threading.Lock()
         self._ts = itertools.count(1)
         fake = self
@@ -105,7 +106,8 @@ class FakeSlack:
             request.send_header("Content-Length", "0")
             request.end_headers()
             return
-        if path.startswith("/api/") and request.headers.get("Authorization") != "Bearer xoxb-test-token":
+        token = "xapp-test-token" if method == "apps.connections.open" else "xoxb-test-token"
+        if path.startswith("/api/") and request.headers.get("Authorization") != f"Bearer {token}":
             answer = {"ok": False, "error": "invalid_auth"}
         else:
             answer = self._answer(method, params)
@@ -121,6 +123,8 @@ class FakeSlack:
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0TEAM", "user": "scr-bot"}
         if method == "chat.postMessage":
             return {"ok": True, "channel": params.get("channel"), "ts": f"{time.time():.0f}.{next(self._ts):06d}"}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_mode_url}
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}
