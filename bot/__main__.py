@@ -24,10 +24,14 @@ def main() -> int:
             from bot.socket import run_socket_mode
 
             return run_socket_mode(settings)
+        settings.require("slack_signing_secret", purpose="to serve Slack over HTTP (or set SLACK_APP_TOKEN)")
     except ConfigError as error:
         print(f"scr-bot: {error}", file=sys.stderr)
         return 2
-    os.execvp("gunicorn", ["gunicorn", "--config", "bot/gunicorn_conf.py", "bot.web:create()"])
+    from scr import db
+
+    db.migrate(settings.database_url)
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "bot/gunicorn_conf.py", "bot.web:create()"])
 
 
 if __name__ == "__main__":
