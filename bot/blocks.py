@@ -116,8 +116,10 @@ def answer_blocks(result: Result, today: date) -> list[Block]:
 
 
 def message(text: str, blocks: list[Block]) -> dict:
-    """A message payload: `text` is what notifications and screen readers show."""
-    assert len(blocks) <= MAX_BLOCKS, f"{len(blocks)} blocks"
+    """A message payload: `text` is what notifications and screen readers show. Slack takes 50 blocks at most."""
+    if len(blocks) > MAX_BLOCKS:
+        cut = "Cut to fit in Slack: `scr` on the command line shows it all."
+        blocks = [*blocks[: MAX_BLOCKS - 1], ContextBlock(elements=[MarkdownTextObject(text=cut)])]
     return {"text": text[:3000], "blocks": [block.to_dict() for block in blocks]}
 
 

@@ -90,3 +90,12 @@ def test_the_manifest_asks_for_what_the_listeners_use_and_no_more():
     assert manifest["features"]["slash_commands"][0]["should_escape"] is True  # mentions arrive as <@U…|name>
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
+
+
+def test_a_long_history_is_cut_to_fifty_blocks(run):
+    run("new SCR-1 initiated=2026-03-02")
+    for n in range(400):
+        run(f'update SCR-1 notes="{n} {"x" * 300}"')
+    answer = blocks.answer(run("history SCR-1"), NOW.date())
+    assert len(answer["blocks"]) == blocks.MAX_BLOCKS
+    assert answer["blocks"][-1]["elements"][0]["text"].startswith("Cut to fit in Slack")

@@ -1,4 +1,3 @@
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pytest
@@ -13,21 +12,9 @@ from scr.deadlines import (
     publication_due,
 )
 from scr.rulebook import LCSPR, RULEBOOKS, SCR, rulebooks
+from tests.scr.records import ReviewFacts as Facts
 
 D = date.fromisoformat
-
-
-@dataclass
-class Facts:
-    regime: str = "scr"
-    incident: date | None = None
-    notified: date | None = None
-    initiated: date | None = None
-    completed: date | None = None
-    published: date | None = None
-    withheld: date | None = None
-    referred: date | None = None
-    extra: dict = field(default_factory=dict)
 
 
 @pytest.mark.parametrize(("start", "months", "expected"), [

@@ -5,26 +5,11 @@ import pytest
 
 from scr.notices import NoticeRules, plan_notices
 from scr.rulebook import RULEBOOKS
+from tests.scr.records import ReviewFacts as R
 
 D = date.fromisoformat
 RULES = NoticeRules(reminder_days=(28, 14, 7, 1), repeat_days=7, digest_day="monday",
                     reminder_channel="CREMIND", escalation_channel="CESC")
-
-
-@dataclass
-class R:
-    id: int = 1
-    reference: str = "SCR-1"
-    title: str = "Child A"
-    regime: str = "scr"
-    incident: date | None = None
-    notified: date | None = None
-    initiated: date | None = None
-    completed: date | None = None
-    published: date | None = None
-    withheld: date | None = None
-    referred: date | None = None
-    delay_reason: str | None = None
 
 
 @dataclass

@@ -1,0 +1,20 @@
+"""A review as plain data, for the pure functions' tests (the engine and the planner read only these fields)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass
+class ReviewFacts:
+    id: int = 1
+    reference: str = "SCR-1"
+    title: str = "Child A"
+    regime: str = "scr"
+    incident: date | None = None
+    notified: date | None = None
+    initiated: date | None = None
+    completed: date | None = None
+    published: date | None = None
+    withheld: date | None = None
+    referred: date | None = None
+    delay_reason: str | None = None
