@@ -14,6 +14,8 @@ import re
 import sys
 from datetime import datetime
 
+from sqlalchemy.exc import OperationalError
+
 from scr import db, grammar, present, service
 from scr.rulebook import rulebooks
 from scr.settings import ConfigError, Settings, load_settings
@@ -81,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"scr: {error}", file=sys.stderr)
         return 2
+    except OperationalError as error:
+        print(f"scr: cannot use the database ({settings.database_url.split('@')[-1]}): {error.orig}", file=sys.stderr)
+        return 1
 
 
 def _import(sessions, args: list[str], now: datetime) -> int:

@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy.exc import OperationalError
 
@@ -38,8 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.once:
             return run_worker(settings, sessions)
         senders = senders_for(settings)
-        def clock() -> datetime:
-            return datetime.now(settings.timezone)
+        clock = partial(datetime.now, settings.timezone)
         report = run_once(settings, sessions, senders, args.as_of or clock().date(), clock)
     except ConfigError as error:
         print(f"jobs: {error}", file=sys.stderr)

@@ -78,3 +78,11 @@ def test_a_bad_setting_is_one_line(monkeypatch, capsys):
     monkeypatch.setenv("SCR_TIMEZONE", "Nowhere/Else")
     assert main(["status"]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_an_unreachable_database_is_one_line(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+    assert main(["status"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("scr: cannot use the database (127.0.0.1:1/none)") and "Traceback" not in err
