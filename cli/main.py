@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import getpass
+import html
 import re
 import sys
 from datetime import datetime
@@ -29,7 +30,7 @@ def plain(text: str) -> str:
     """Slack mark-up made readable in a terminal."""
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)
-    return re.sub(r"\*([^*\n]+)\*", r"\1", text)
+    return html.unescape(re.sub(r"\*([^*\n]+)\*", r"\1", text))
 
 
 def quote_args(args: list[str]) -> str:

@@ -6,6 +6,7 @@ Retries within a run come from slack_sdk's retry handlers, for Slack's Web API a
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
@@ -115,8 +116,8 @@ class ConsoleSender:
 
     def send(self, entry: LedgerEntry) -> None:
         body = json.loads(entry.body)
-        lines = [f"  {re.sub(r'[*`]', '', line)}" for line in body["lines"]]
-        print("\n".join([f"[{entry.channel}] {body['text']}", *lines]), file=self.out)
+        lines = [f"  {html.unescape(re.sub(r'[*`]', '', line))}" for line in body["lines"]]
+        print("\n".join([f"[{entry.channel}] {html.unescape(body['text'])}", *lines]), file=self.out)
 
 
 @dataclass

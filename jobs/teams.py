@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -14,7 +15,7 @@ MAX_BYTES = 28 * 1024  # Teams refuses larger messages
 def _plain(text: str) -> str:
     """Slack mark-up to the Markdown subset Adaptive Cards render: *bold* becomes **bold**, mentions plain."""
     text = re.sub(r"<@([A-Z0-9]+)(?:\|[^>]*)?>", r"\1", text)
-    return re.sub(r"(?<!\*)\*([^*\n]+)\*(?!\*)", r"**\1**", text)
+    return html.unescape(re.sub(r"(?<!\*)\*([^*\n]+)\*(?!\*)", r"**\1**", text))
 
 
 MORE = "…more in Slack (`/scr status`)."

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from scr.deadlines import ReviewDates, assess, is_working_day, next_working_day
-from scr.present import days
+from scr.present import days, safe
 from scr.rulebook import PUBLICATION, Rulebook
 from scr.settings import WEEKDAYS
 
@@ -73,7 +73,7 @@ class Digest:
 
 
 def _label(review: ReviewFacts) -> str:
-    return f"{review.reference} ({review.title})" if review.title else review.reference
+    return f"{review.reference} ({safe(review.title)})" if review.title else review.reference
 
 
 def _repeats(last: date | None, as_of: date, rules: NoticeRules) -> bool:
@@ -85,7 +85,7 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
     subject = f"review:{review.id}"
     assessment = assess(review, as_of, book)
     name = _label(review)
-    delay = (f"Delayed by parallel proceedings: {review.delay_reason}",) if review.delay_reason else ()
+    delay = (f"Delayed by parallel proceedings: {safe(review.delay_reason)}",) if review.delay_reason else ()
     if review.published is not None:
         if review.published > as_of - timedelta(days=7):
             digest.published.append(review.reference)
@@ -139,7 +139,7 @@ def _action_notice(action: ActionFacts, as_of: date, rules: NoticeRules,
     late = days((as_of - action.due).days)
     return Notice(
         ACTION_OVERDUE, subject, as_of.isoformat(), action.owner,
-        f"Action {action.number} of {action.reference} is overdue ({late}): {action.text}",
+        f"Action {action.number} of {action.reference} is overdue ({late}): {safe(action.text)}",
         (f"Due {action.due.isoformat()}. Once it is done: `/scr action {action.reference} done {action.number}`",),
         action.reference,
     )

@@ -16,6 +16,11 @@ from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, Rev
 HELP_INTRO = "*scr-bot* keeps serious case reviews on time. Commands (`/scr VERB …`):"
 
 
+def safe(text: str | None) -> str:
+    """What a user typed, made inert in Slack mark-up: no `<!channel>` pings, no links, no mentions."""
+    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def days(count: int) -> str:
     return f"{count} day{'' if abs(count) == 1 else 's'}"
 
@@ -35,7 +40,7 @@ def due_phrase(due: date | None, days_left: int | None, *, open_: bool = True) -
 def review_line(row: ReviewRow) -> str:
     review = row.review
     flag = ":rotating_light: " if row.overdue or row.needs_referral else ""
-    title = f" {review.title}" if review.title else ""
+    title = f" {safe(review.title)}" if review.title else ""
     if row.needs_referral:
         state = "withheld, *needs referral to the national panel*"
     elif review.published:
@@ -81,23 +86,23 @@ def detail_lines(detail: ReviewDetail) -> list[str]:
     """The review in full, one line per fact, in the order a chair reads them."""
     review, assessment = detail.review, detail.assessment
     lines = [
-        f"*{review.reference}* {review.title or ''}".rstrip(),
+        f"*{review.reference}* {safe(review.title)}".rstrip(),
         f"Regime: {detail.rulebook.title}",
         f"Stage: {assessment.stage}",
         f"Publication: {due_phrase(assessment.due, assessment.days_left, open_=review.is_open)}",
     ]
     if review.reviewer:
-        lines.append(f"Independent reviewer: {review.reviewer}")
+        lines.append(f"Independent reviewer: {safe(review.reviewer)}")
     dates = [f"{name} {getattr(review, name).isoformat()}" for name in
              ("incident", "notified", "initiated", "completed", "published", "withheld", "referred")
              if getattr(review, name)]
     lines.append("Dates: " + (", ".join(dates) if dates else "none recorded"))
     if review.withheld:
-        lines.append(f"Reason not published: {review.withheld_reason or 'not recorded'}")
+        lines.append(f"Reason not published: {safe(review.withheld_reason) or 'not recorded'}")
         lines.append(f"Referred to {detail.rulebook.panel} on {review.referred.isoformat()}" if review.referred
                      else f":rotating_light: *Needs referral to {detail.rulebook.panel}*")
     if review.delay_reason:
-        lines.append(f"Delayed by parallel proceedings: {review.delay_reason}")
+        lines.append(f"Delayed by parallel proceedings: {safe(review.delay_reason)}")
     return lines
 
 
@@ -111,7 +116,7 @@ def action_lines(detail: ReviewDetail, today: date) -> list[str]:
         if action.done:
             continue
         late = f", *{days((today - action.due).days)} overdue*" if action.due < today else ""
-        lines.append(f"{action.number}. {action.text} (<@{action.owner}>, due {action.due.isoformat()}{late})")
+        lines.append(f"{action.number}. {safe(action.text)} (<@{action.owner}>, due {action.due.isoformat()}{late})")
     done = sum(1 for action in detail.review.actions if action.done)
     if done:
         lines.append(f"{done} done.")
@@ -122,7 +127,7 @@ def history_lines(page: HistoryPage) -> list[str]:
     if not page.entries:
         return [f"No changes recorded for `{page.reference}`."]
     return [
-        f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.field} {entry.old or '—'} → {entry.new or '—'}"
+        f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.field} {safe(entry.old) or '—'} → {safe(entry.new) or '—'}"
         for entry in page.entries
     ]
 

@@ -106,3 +106,10 @@ def test_status_keeps_within_fifty_blocks_and_says_how_many_more(web, run):
     assert len(answer["blocks"]) == 50
     assert answer["blocks"][-1]["elements"][0]["text"].startswith("…and 32 more.")
     assert answer["blocks"][1]["text"]["text"].startswith(":rotating_light: *R-000*")
+
+
+def test_typed_text_cannot_ping_or_link_in_answers(web, sessions):
+    _json(slash_command(f"{web}/slack/events", 'new SCR-1 initiated=2026-03-02 title="<!channel> &amp; <http://x|y>"'))
+    listing = _json(slash_command(f"{web}/slack/events", "status"))
+    assert "*SCR-1* &lt;!channel&gt; &amp; &lt;http://x|y&gt;:" in listing["blocks"][1]["text"]["text"]
+    assert "<!channel>" not in json.dumps(listing)

@@ -143,3 +143,10 @@ def test_same_facts_same_day_same_notices():
     assert plan(reviews, "2026-12-11") == plan(reviews, "2026-12-11")
     assert len({n.key for n in plan(reviews, "2026-12-11")}) == 2
     assert plan(reviews, "2026-12-11", last={}) != plan(reviews, "2026-12-11" , last={("review:2", "referral"): D("2026-12-10")})
+
+
+def test_notice_text_is_inert_in_slack_markup():
+    risky = R(title="<!here> & Child", initiated=D("2026-01-05"), delay_reason="<@U123> trial")
+    notice = plan([risky], "2026-11-25")[0]
+    assert "SCR-1 (&lt;!here&gt; &amp; Child)" in notice.text
+    assert notice.lines == ("Delayed by parallel proceedings: &lt;@U123&gt; trial",)
