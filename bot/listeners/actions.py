@@ -8,6 +8,7 @@ the date already recorded and changes nothing.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 
 from slack_bolt import Ack, App, Respond
@@ -16,6 +17,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from scr import grammar, service
 
+log = logging.getLogger(__name__)
 
 def _value(body: dict) -> str:
     return body["actions"][0]["value"]
@@ -29,6 +31,9 @@ def _reply(body: dict, respond: Respond, runtime, act: Callable[[service.Context
         respond(replace_original=False, **blocks.answer(result, ctx.today))
     except grammar.CommandError as error:
         respond(replace_original=False, **blocks.error_answer(error.message))
+    except Exception:
+        log.exception("button %s failed", body["actions"][0]["action_id"])
+        respond(replace_original=False, **blocks.error_answer(blocks.TROUBLE))
 
 
 def _open_form(body: dict, client: WebClient, respond: Respond, runtime, doing: str, make_view) -> None:

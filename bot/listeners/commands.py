@@ -11,7 +11,6 @@ from bot import blocks
 from scr import grammar, service
 
 log = logging.getLogger(__name__)
-TROUBLE = "Something went wrong on our side and nothing was changed. Please try again in a minute."
 
 
 def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
@@ -28,7 +27,7 @@ def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
         ack(**blocks.error_answer(error.message))
     except Exception:
         log.exception("/scr failed")
-        ack(**blocks.error_answer(TROUBLE))
+        ack(**blocks.error_answer(blocks.TROUBLE))
 
 
 def open_form(client: WebClient, runtime, trigger_id: str, verb: str, reference: str | None) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 
 from slack_bolt import Ack, App
 
 from bot import blocks
 from scr import grammar, present
+
+log = logging.getLogger(__name__)
 
 
 def form_values(view: dict) -> dict[str, str | None]:
@@ -31,6 +34,10 @@ def submit(ack: Ack, body: dict, view: dict, runtime, verb: str) -> None:
     except grammar.CommandError as error:
         field = error.field if error.field in blocks_shown else blocks_shown[0]
         ack(response_action="errors", errors={field: error.message})
+        return
+    except Exception:
+        log.exception("form %s failed", verb)
+        ack(response_action="errors", errors={blocks_shown[0]: blocks.TROUBLE})
         return
     ack(response_action="update", view=blocks.confirmation_view("Saved", present.as_text(result, now.date())))
 

@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import Block
 
 from bot import blocks
 from bot.app import Runtime
-from bot.listeners.commands import TROUBLE, handle_scr
+from bot.listeners.commands import handle_scr
 from scr.models import Review
 from scr.service import ReviewList, ReviewRow
 from tests.conftest import NOW
@@ -35,7 +35,7 @@ def test_scr_answers_even_when_the_database_fails(runtime):
     broken = Runtime(runtime.settings, Mock(side_effect=RuntimeError("database gone")), lambda: NOW)
     ack = Mock()
     handle_scr(ack, _command("status"), Mock(), broken)
-    assert ack.call_args.kwargs["text"] == TROUBLE
+    assert ack.call_args.kwargs["text"] == blocks.TROUBLE
 
 
 def test_new_without_arguments_opens_the_form_for_editors_only(runtime):
@@ -99,3 +99,15 @@ def test_a_long_history_is_cut_to_fifty_blocks(run):
     answer = blocks.answer(run("history SCR-1"), NOW.date())
     assert len(answer["blocks"]) == blocks.MAX_BLOCKS
     assert answer["blocks"][-1]["elements"][0]["text"].startswith("Cut to fit in Slack")
+
+
+def test_a_form_submitted_while_the_database_is_down_gets_an_answer_on_the_form(runtime):
+    from bot.listeners.views import submit
+
+    broken = Runtime(runtime.settings, Mock(side_effect=RuntimeError("database gone")), lambda: NOW)
+    view = {"private_metadata": "{}", "state": {"values": {
+        "reference": {"reference": {"type": "plain_text_input", "value": "SCR-1"}},
+        "initiated": {"initiated": {"type": "datepicker", "selected_date": "2026-03-02"}}}}}
+    ack = Mock()
+    submit(ack, {"user": {"id": "UADMIN"}}, view, broken, "new")
+    assert ack.call_args.kwargs == {"response_action": "errors", "errors": {"reference": blocks.TROUBLE}}
