@@ -12,7 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 
@@ -125,7 +125,6 @@ class DeliveryReport:
     delivered: int = 0
     failed: int = 0
     abandoned: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def deliver(sessions: sessionmaker[Session], senders: dict[str, Sender], worker: str,
@@ -136,7 +135,8 @@ def deliver(sessions: sessionmaker[Session], senders: dict[str, Sender], worker:
     `stop` (SIGTERM) the rest of the batch is given back unsent.
     """
     stop = stop or threading.Event()
-    report, failed = DeliveryReport(), []
+    report = DeliveryReport()
+    failed: dict[str, list[int]] = {}  # each failure's reason, with the notices that met it
     try:
         while not stop.is_set():
             with db.transaction(sessions) as session:
@@ -156,8 +156,7 @@ def deliver(sessions: sessionmaker[Session], senders: dict[str, Sender], worker:
                     sender.send(entry)
                 except DeliveryError as error:
                     log.warning("notice %s not delivered: %s", entry.key, error)
-                    failed.append(entry.id)
-                    report.errors.append(str(error))
+                    failed.setdefault(str(error), []).append(entry.id)
                     continue
                 with db.transaction(sessions) as session:
                     ledger.delivered(session, entry.id, worker, clock())
@@ -165,6 +164,7 @@ def deliver(sessions: sessionmaker[Session], senders: dict[str, Sender], worker:
     finally:
         if failed:
             with db.transaction(sessions) as session:
-                ledger.release(session, failed, worker, report.errors[-1])
-        report.failed = len(failed)
+                for error, entry_ids in failed.items():
+                    ledger.release(session, entry_ids, worker, error)
+        report.failed = sum(map(len, failed.values()))
     return report

@@ -35,7 +35,8 @@ def build_scheduler(settings: Settings, sessions: sessionmaker[Session], stop: t
 
     def notices() -> None:
         report = run_once(settings, sessions, senders, clock().date(), clock, stop)
-        log.info("notices: %s delivered, %s failed (retried later)", report.delivered, report.failed)
+        log.info("notices: %s delivered, %s failed and %s left by a stop (both retried later)",
+                 report.delivered, report.failed, report.abandoned)
 
     def retry() -> None:
         report = deliver(sessions, senders, worker_name(), clock, LEASE, stop)

@@ -7,6 +7,7 @@ their `source`, so that a partnership checking them sees which to confirm.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Literal
 
 Unit = Literal["months", "working_days", "days"]
@@ -91,6 +92,7 @@ LCSPR = Rulebook(
 RULEBOOKS: dict[str, Rulebook] = {book.regime: book for book in (SCR, LCSPR)}
 
 
+@cache
 def rulebooks(rapid_review_from: str = "notified") -> dict[str, Rulebook]:
     """The rulebooks with the partnership's choice of anchor for the rapid review (SCR_RAPID_REVIEW_FROM)."""
     if rapid_review_from == "notified":

@@ -62,3 +62,17 @@ def test_cards_stay_valid_and_under_28_kb_however_long(lines):
     assert body[0]["text"] == "Weekly digest: **3 overdue**"
     if lines == 3000:
         assert body[-1]["text"].startswith("…more in Slack")
+
+
+def test_each_undelivered_notice_keeps_its_own_reason(run, day, fake_slack, sessions):
+    from sqlalchemy import select
+
+    from scr.models import LedgerEntry
+
+    run("new LATE initiated=2026-01-05")
+    fake_slack.refuse(500, times=8, path="/api/chat.postMessage")
+    fake_slack.refuse(502, times=8, path="/teams")
+    assert day("2026-11-26", teams=True, digest=False).failed == 2
+    with sessions() as session:
+        reasons = dict(session.execute(select(LedgerEntry.destination, LedgerEntry.last_error)).all())
+    assert reasons == {"slack": "Slack refused: 500 fatal_error", "teams": "Teams refused: 502"}
