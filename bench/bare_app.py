@@ -1,6 +1,7 @@
 """The honest floor for the latency benchmark: a Bolt app whose /scr listener only acknowledges.
 
-Served by the same gunicorn configuration as `web`: `gunicorn --config bot/gunicorn_conf.py 'bench.bare_app:create()'`.
+Served by gunicorn's threaded WSGI worker, the server `web` had before it became ASGI:
+`gunicorn --config web/gunicorn_conf.py --worker-class gthread --threads 4 'bench.bare_app:create()'`.
 """
 
 import os

@@ -53,8 +53,8 @@ def seed(url: str, count: int) -> None:
         import_reviews(session, source, Actor("bench", admin=True), datetime.now().astimezone(), "bench")
 
 
-def serve(app: str, port: int, env: dict[str, str]) -> subprocess.Popen:
-    command = ["gunicorn", "--config", "bot/gunicorn_conf.py", "--access-logfile", "/dev/null", app]
+def serve(app: str, port: int, env: dict[str, str], *options: str) -> subprocess.Popen:
+    command = ["gunicorn", "--config", "web/gunicorn_conf.py", "--access-logfile", "/dev/null", *options, app]
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env, "PORT": str(port),
                                                         "WEB_CONCURRENCY": "1"},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -107,8 +107,9 @@ def main() -> None:
     env = {"DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "SLACK_API_URL": fake.api_url, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
     web_port, bare_port = free_port(), free_port()
-    web = serve("bot.web:create()", web_port, env)
-    bare = serve("bench.bare_app:create()", bare_port, env)
+    web = serve("web.app:create()", web_port, env)
+    # The floor keeps the server it had before `web` became ASGI: gunicorn's threaded WSGI worker.
+    bare = serve("bench.bare_app:create()", bare_port, env, "--worker-class", "gthread", "--threads", "4")
     try:
         web_conn = http.client.HTTPConnection("127.0.0.1", web_port)
         bare_conn = http.client.HTTPConnection("127.0.0.1", bare_port)
@@ -123,7 +124,8 @@ def main() -> None:
             times["bare ack"].append(timed_command(bare_conn, "status")[0])
             times["status REF"].append(timed_command(web_conn, "status SCR-B000197")[0])
         floor = statistics.median(times["bare ack"])
-        print(f"{args.reviews:,} reviews on {url.split(':')[0]}, {args.rounds} rounds, gunicorn 1 worker")
+        print(f"{args.reviews:,} reviews on {url.split(':')[0]}, {args.rounds} rounds, "
+              "gunicorn 1 worker (web: uvicorn; bare: gthread)")
         for name, values in times.items():
             ratio = statistics.median(values) / floor
             print(f"  {name:<11} {summary(values)}, {ratio:.2f}x the bare ack (p95 ratio "

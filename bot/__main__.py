@@ -31,7 +31,7 @@ def main() -> int:
     from scr import db
 
     db.migrate(settings.database_url)
-    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "bot/gunicorn_conf.py", "bot.web:create()"])
+    os.execv(sys.executable, [sys.executable, "-m", "gunicorn", "--config", "web/gunicorn_conf.py", "web.app:create()"])
 
 
 if __name__ == "__main__":

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +15,7 @@ from scr import db, service
 from scr.models import Base
 from scr.rulebook import RULEBOOKS
 from scr.settings import load_settings
+from tests.asgi import serving
 from tests.fakeslack import SIGNING_SECRET, FakeSlack
 
 LONDON = ZoneInfo("Europe/London")
@@ -82,15 +80,6 @@ def count_statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", before)
 
 
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def fake_slack():
     fake = FakeSlack()
@@ -110,12 +99,7 @@ def settings(database_url, fake_slack):
 @pytest.fixture
 def web(settings, engine, sessions):
     """The URL of the running `web` app, serving Slack and /healthz (the clock fixed at NOW)."""
-    from bot.web import web_app
+    from web.app import web_app
 
-    server = make_server("127.0.0.1", 0, web_app(settings, engine, clock=lambda: NOW),
-                         server_class=_ThreadingServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(web_app(settings, engine, clock=lambda: NOW)) as url:
+        yield url

@@ -2,6 +2,7 @@
 
 import json
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from scr.models import AuditEntry, Review
+from tests.asgi import serving
 from tests.fakeslack import post, sign, slash_command
 
 
@@ -30,14 +32,14 @@ def test_healthz_says_ok_when_the_database_answers(web):
 
 
 def test_healthz_is_503_when_the_database_is_down(settings, fake_slack):
-    from bot.web import web_app
     from scr import db
+    from web.app import web_app
 
     settings = settings.model_copy(update={"database_url": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     app = web_app(settings, db.make_engine(settings.database_url))
-    statuses = []
-    body = b"".join(app({"PATH_INFO": "/healthz", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s)))
-    assert statuses == ["503 Service Unavailable"] and b"database" in body
+    with serving(app) as url, pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{url}/healthz")
+    assert refused.value.code == 503 and b"database" in refused.value.read()
 
 
 def test_create_and_query_over_signed_http(web, sessions):

@@ -1,18 +1,24 @@
-"""The `web` process's WSGI app: `POST /slack/events` for Slack, `GET /healthz` for the platform.
+"""The `web` process's ASGI app: `POST /slack/events` for Slack, `POST /api/messages` for Teams (when configured),
+`GET /healthz` for the platform.
 
-Served by gunicorn (`Procfile`): `gunicorn --config bot/gunicorn_conf.py 'bot.web:create()'`.
+Served by gunicorn with uvicorn workers (`Procfile`): `gunicorn --config web/gunicorn_conf.py 'web.app:create()'`.
+Slack's Bolt app is synchronous and stays exactly as it was: it is a WSGI app behind a2wsgi, on a plain `Route` (a
+`Mount` would rewrite the path Bolt checks), run in a2wsgi's threads so that it never blocks the event loop.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
+from a2wsgi import WSGIMiddleware
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine, text
+from starlette.routing import Route
 
 from bot.app import create_app
 from scr import db
@@ -21,12 +27,6 @@ from scr.settings import ConfigError, Settings, load_settings
 log = logging.getLogger(__name__)
 # The exit status that tells gunicorn's master the app cannot load, so that it stops instead of respawning workers.
 APP_LOAD_ERROR = 4
-
-
-def _json(start_response, status: str, body: dict) -> list[bytes]:
-    payload = json.dumps(body).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
-    return [payload]
 
 
 def database_answers(engine: Engine) -> bool:
@@ -39,20 +39,22 @@ def database_answers(engine: Engine) -> bool:
         return False
 
 
-def web_app(settings: Settings, engine: Engine, clock: Callable[[], datetime] | None = None):
+def web_app(settings: Settings, engine: Engine, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     slack = SlackRequestHandler(create_app(settings, db.make_sessions(engine), clock), path="/slack/events")
+    app.router.routes.append(Route("/slack/events", WSGIMiddleware(slack), methods=["POST"]))
 
-    def app(environ: dict, start_response) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            if database_answers(engine):
-                return _json(start_response, "200 OK", {"status": "ok"})
-            return _json(start_response, "503 Service Unavailable", {"status": "database unavailable"})
-        return slack(environ, start_response)
+    # A plain `def`: FastAPI runs it in its thread pool, so a slow database never holds up the event loop.
+    @app.api_route("/healthz", methods=["GET", "HEAD"])
+    def healthz() -> JSONResponse:
+        if database_answers(engine):
+            return JSONResponse({"status": "ok"})
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
 
     return app
 
 
-def create():
+def create() -> FastAPI:
     """The gunicorn entry point: settings once, then the app; a configuration problem is one line, then exit."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
