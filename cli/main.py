@@ -1,8 +1,9 @@
 """`scr`: run as a local administrator, recorded in the audit trail as `cli:<os user>`.
 
     scr status                      any /scr command, as typed after /scr
-    scr import FILE.csv             all rows or none
-    scr export [--format csv|json]  to standard output
+    scr import [--update] FILE.csv  add (or change) reviews: all rows or none
+    scr import BACKUP.json          restore a backup into an empty database
+    scr export [--format csv|json]  the reviews for Excel, or a full backup, to standard output
     scr demo                        the local demo (no Slack needed)
     scr migrate                     apply database migrations (the `release` process)
 """
@@ -17,10 +18,10 @@ from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
 
+from cli.transfer import export_command, import_command
 from scr import db, grammar, present, service
 from scr.rulebook import rulebooks
 from scr.settings import ConfigError, Settings, load_settings
-from scr.transfer import ImportFailed, export_reviews, import_reviews
 
 _EMOJI = {":rotating_light:": "!!", ":white_check_mark:": "ok", ":heavy_minus_sign:": "--",
           ":grey_question:": "??", ":hourglass_flowing_sand:": ".."}
@@ -75,9 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         sessions = db.make_sessions(db.make_engine(settings.database_url))
         now = datetime.now(settings.timezone)
         if args[:1] == ["import"]:
-            return _import(sessions, args[1:], now)
+            return import_command(sessions, args[1:], cli_actor(), now)
         if args[:1] == ["export"]:
-            return _export(sessions, args[1:])
+            return export_command(sessions, args[1:])
         status, output = run_command(settings, sessions, quote_args(args), now)
         print(output, file=sys.stderr if status == 1 else sys.stdout)
         return status
@@ -87,38 +88,6 @@ def main(argv: list[str] | None = None) -> int:
     except OperationalError as error:
         print(f"scr: cannot use the database ({settings.database_url.split('@')[-1]}): {error.orig}", file=sys.stderr)
         return 1
-
-
-def _import(sessions, args: list[str], now: datetime) -> int:
-    if len(args) != 1:
-        print("Usage: scr import FILE.csv", file=sys.stderr)
-        return 2
-    try:
-        with open(args[0], newline="", encoding="utf-8-sig") as source, db.transaction(sessions) as session:
-            count = import_reviews(session, source, cli_actor(), now, args[0])
-    except OSError as error:
-        print(f"scr: cannot read {args[0]}: {error.strerror}", file=sys.stderr)
-        return 1
-    except UnicodeDecodeError:
-        print(f"scr: {args[0]} is not UTF-8 text: save the spreadsheet as CSV UTF-8", file=sys.stderr)
-        return 1
-    except ImportFailed as failed:
-        print(failed, file=sys.stderr)
-        return 1
-    print(f"Imported {count} reviews from {args[0]}.")
-    return 0
-
-
-def _export(sessions, args: list[str]) -> int:
-    fmt = "csv"
-    if args in (["--format", "csv"], ["--format", "json"]):
-        fmt = args[1]
-    elif args:
-        print("Usage: scr export [--format csv|json]", file=sys.stderr)
-        return 2
-    with sessions() as session:
-        export_reviews(session, sys.stdout, fmt)
-    return 0
 
 
 if __name__ == "__main__":

@@ -145,6 +145,7 @@ UPDATE_KEYS = ("title", "reviewer", "regime", "incident", "notified", "initiated
 
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")  # as a UK reader (and Excel in a UK locale) writes it
 _USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,20})")
 _KEY = re.compile(r"([a-z_]+)=(.*)", re.DOTALL)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
@@ -194,11 +195,15 @@ def _reference(token: _Token | None, verb: str) -> str:
 def parse_date(key: str, value: str, today: date) -> date:
     if value.lower() == "today":
         return today
-    if _DATE.fullmatch(value):
-        try:
+    day_first = _DAY_FIRST.fullmatch(value)
+    try:
+        if day_first:
+            day, month, year = (int(part) for part in day_first.groups())
+            return date(year, month, day)
+        if _DATE.fullmatch(value):
             return date.fromisoformat(value)
-        except ValueError:
-            pass
+    except ValueError:
+        pass
     raise CommandError(
         f"`{key}={_show(value)}` is not a valid date: write it as YYYY-MM-DD (e.g. 2026-03-02) or today.", key
     )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from scr import grammar as g
 from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
 from scr.grammar import CommandError
-from scr.models import Action, AuditEntry, Grant, Review, Snooze
+from scr.models import DATE_FIELDS, Action, AuditEntry, Grant, Review, Snooze
 from scr.rulebook import Rulebook
 
 
@@ -228,19 +228,24 @@ def _set(ctx: Context, review: Review, field: str, new: object) -> bool:
     return True
 
 
-def _not_future(ctx: Context, field: str, value: object) -> None:
-    if isinstance(value, date) and value > ctx.today:
+def _not_future(today: date, field: str, value: object) -> None:
+    if isinstance(value, date) and value > today:
         raise CommandError(
             f"The {field} date {value.isoformat()} is in the future: give the date it happened as YYYY-MM-DD.",
             field,
         )
 
 
-def _check_order(review: Review) -> None:
-    """The dates a review has must not contradict each other."""
+def check_review(review: Review, today: date) -> None:
+    """The rules every recorded review keeps, however it changes (command, form, button, import).
+
+    Raises `CommandError` naming the first rule broken.
+    """
+    for field in DATE_FIELDS:
+        _not_future(today, field, getattr(review, field))
     for later, earlier in (
-        ("completed", "initiated"), ("published", "initiated"), ("withheld", "initiated"), ("referred", "withheld"),
-        ("initiated", "incident"), ("notified", "incident"),
+        ("completed", "initiated"), ("published", "initiated"), ("published", "completed"),
+        ("withheld", "initiated"), ("referred", "withheld"), ("initiated", "incident"), ("notified", "incident"),
     ):
         a, b = getattr(review, later), getattr(review, earlier)
         if a is not None and b is not None and a < b:
@@ -249,13 +254,24 @@ def _check_order(review: Review) -> None:
                 f"check both dates (YYYY-MM-DD).",
                 later,
             )
+    for field, needs, why in (
+        ("completed", "initiated", "a report is completed after the decision to hold the review"),
+        ("published", "completed", "a published report is a completed one"),
+        ("referred", "withheld", "a referral to the national panel records a decision not to publish"),
+        ("withheld_reason", "withheld", "the reason explains a decision not to publish"),
+        ("withheld", "withheld_reason", "the national panel is told why a report is not published"),
+    ):
+        if getattr(review, field) is not None and getattr(review, needs) is None:
+            raise CommandError(f"`{review.reference}` has {field} but no {needs}: {why}. Give its {needs} too.", needs)
+    if review.published is not None and review.withheld is not None:
+        raise CommandError(
+            f"`{review.reference}` cannot be both published and withheld: keep the one that happened.", "withheld"
+        )
 
 
-def _apply(ctx: Context, review: Review, fields: dict[str, g.Value]) -> list[str]:
-    for field, value in fields.items():
-        _not_future(ctx, field, value)
+def apply_changes(ctx: Context, review: Review, fields: dict[str, g.Value]) -> list[str]:
     changed = [field for field, value in fields.items() if _set(ctx, review, field, value)]
-    _check_order(review)
+    check_review(review, ctx.today)
     return changed
 
 
@@ -267,10 +283,8 @@ def create_review(ctx: Context, command: g.New) -> Result:
     if ctx.session.scalar(select(Review.id).where(Review.reference_key == key)) is not None:
         raise CommandError(f"Review `{command.reference}` already exists: `/scr status {command.reference}` shows it.")
     values = {"title": "", "regime": "scr", **command.fields}
-    for field, value in values.items():
-        _not_future(ctx, field, value)
     review = Review(reference=command.reference, reference_key=key, created_at=ctx.now, **values)
-    _check_order(review)
+    check_review(review, ctx.today)
     ctx.session.add(review)
     ctx.session.flush()
     _record(ctx, review, "reference", None, review.reference)
@@ -288,7 +302,7 @@ def update_review(ctx: Context, command: g.Update) -> Result:
         find_review(ctx.session, command.reference)
         return FormNeeded("update", command.reference)
     review = find_review(ctx.session, command.reference, for_update=True)
-    changed = _apply(ctx, review, command.fields)
+    changed = apply_changes(ctx, review, command.fields)
     if not changed:
         return Done(f"Nothing changed: `{review.reference}` already has those values.", review.reference)
     return Done(f"Updated `{review.reference}`: {', '.join(changed)}.", review.reference)
@@ -300,7 +314,7 @@ def _close(ctx: Context, review: Review, field: str, on: date, verb: str, **extr
     if current is not None:
         return Done(f"`{review.reference}` was already {verb} on {current.isoformat()}; nothing changed.",
                     review.reference)
-    _apply(ctx, review, {field: on, **extra})
+    apply_changes(ctx, review, {field: on, **extra})
     return Done(f"Recorded: `{review.reference}` {verb} on {on.isoformat()}.", review.reference)
 
 
@@ -320,7 +334,7 @@ def publish_review(ctx: Context, command: g.Publish) -> Result:
     if review.withheld is not None:
         raise CommandError(f"`{review.reference}` was withheld on {review.withheld}, so it cannot be published.")
     if review.published is None and review.completed is None:
-        _apply(ctx, review, {"completed": command.on})  # a published report is a completed one
+        apply_changes(ctx, review, {"completed": command.on})  # a published report is a completed one
     return _close(ctx, review, "published", command.on, "published")
 
 
@@ -380,7 +394,7 @@ def finish_action(ctx: Context, command: g.FinishAction) -> Result:
         )
     if action.done is not None:
         return Done(f"Action {command.number} was already done on {action.done.isoformat()}.", review.reference)
-    _not_future(ctx, "done", command.on)
+    _not_future(ctx.today, "done", command.on)
     action.done = command.on
     _record(ctx, review, f"action {command.number} done", None, command.on)
     return Done(f"Action {command.number} of `{review.reference}` done on {command.on.isoformat()}.", review.reference)

@@ -1,25 +1,38 @@
-"""Import and export: the board's spreadsheet of reviews, all or nothing, and back again unchanged."""
+"""Import and export: the board's spreadsheet as Excel reads and writes CSV, and the full JSON backup.
+
+The CSV holds one review a row, columns by header name. Every row is checked by the rules the commands keep
+(`scr.service.check_review`), and a file goes in whole or not at all. The JSON backup holds every table of the
+models, column by column as the models define them, so that fields added later travel without edits here.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TextIO
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import Table, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from scr.grammar import REFERENCE, CommandError, parse_date
-from scr.models import DATE_FIELDS, REGIMES, AuditEntry, Review
-from scr.service import Actor
+from scr import grammar as g
+from scr import service
+from scr.grammar import CommandError
+from scr.models import DATE_FIELDS, AuditEntry, Base, Review
 
+# The columns of the spreadsheet, in SPEC's order; `reference` is the key.
 COLUMNS = ("reference", "title", "regime", "reviewer", "incident", "notified", "initiated", "completed",
-           "published", "withheld", "withheld_reason", "referred")
-TEXT_LIMITS = {"title": 200, "reviewer": 200, "withheld_reason": 500}
-BATCH = 5000
+           "published", "withheld", "withheld_reason", "referred", "delay_reason", "notes")
+# The grammar's name for each text column: the import keeps the same length limits and spacing as the commands.
+_TEXT_KEYS = {"title": "title", "reviewer": "reviewer", "withheld_reason": "reason", "delay_reason": "reason",
+              "notes": "notes"}
+# A cell beginning with one of these is run as a formula by spreadsheets (CSV injection): export puts a `'` before
+# it, and import takes that `'` away again.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+BATCH = 5000  # rows written, or reviews looked up, per statement
+BACKUP_FORMAT = "scr-bot backup"
 
 
 @dataclass
@@ -29,82 +42,177 @@ class ImportFailed(Exception):
     problems: list[str]
 
     def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return f"Nothing was imported: {self.problems[0]}"
         shown = self.problems[:50]
         more = len(self.problems) - len(shown)
         tail = [f"…and {more} more problems."] if more else []
         return "\n".join(["Nothing was imported:", *shown, *tail])
 
 
-def _row_values(line: int, row: dict[str, str], today: date, problems: list[str]) -> dict[str, object] | None:
+# CSV cells
+
+
+def _guard(text: str) -> str:
+    """A cell a spreadsheet shows as text: `'` before a formula start (and before `'`s already leading one)."""
+    return "'" + text if text.lstrip("'").startswith(_FORMULA_START) else text
+
+
+def _unguard(text: str) -> str:
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(_FORMULA_START) else text
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return _guard(value.isoformat() if isinstance(value, date) else str(value))
+
+
+def _column_name(cell: str) -> str:
+    """`Withheld Reason`, ` REFERENCE ` and a byte-order mark's `\\ufeffreference` name the same columns as SPEC's."""
+    return "_".join(cell.replace("\ufeff", "").split()).lower()
+
+
+# Reading the spreadsheet
+
+
+def _records(source: TextIO, problems: list[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV record with the line it starts on (a quoted cell may run over several lines)."""
+    reader = csv.reader(source, dialect="excel")
+    while True:
+        line = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" in str(error):
+                problems.append(f"line {line}: a value is longer than {csv.field_size_limit():,} characters: "
+                                "is a closing quote (\") missing?")
+            else:
+                problems.append(f"line {line}: {error}: save the spreadsheet again as CSV UTF-8")
+            continue
+        if any(cell.strip() for cell in cells):  # Excel writes rows of empty cells below the data
+            yield line, cells
+
+
+def _header(line: int, cells: list[str], problems: list[str]) -> list[str]:
+    names = [_column_name(cell) for cell in cells]
+    while names and not names[-1]:  # empty columns to the right of the data
+        names.pop()
+    unknown = [name for name in names if name and name not in COLUMNS]
+    if unknown:
+        problems.append(f"line {line}: unknown columns {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
+    if "" in names:
+        problems.append(f"line {line}: column {names.index('') + 1} has no name: give it a header or delete it")
+    for name in dict.fromkeys(names):
+        places = [str(number) for number, other in enumerate(names, start=1) if other == name]
+        if name and len(places) > 1:
+            problems.append(f"line {line}: the column {name} is there {len(places)} times (columns "
+                            f"{', '.join(places)}): keep one")
+    if "reference" not in names:
+        problems.append(f"line {line}: the header has no reference column")
+    return names
+
+
+def _row(line: int, names: list[str], cells: list[str], problems: list[str]) -> dict[str, str] | None:
+    """The row's cells by column name, guards removed; None (with the problem recorded) if it cannot be read."""
+    if any(cell.strip() for cell in cells[len(names):]):
+        problems.append(f"line {line}: more values than columns (a comma in a value needs \"quotes\")")
+        return None
+    row = {name: _unguard(cell) for name, cell in zip(names, cells, strict=False)}
+    nul = next((name for name, cell in row.items() if "\x00" in cell), None)
+    if nul:
+        problems.append(f"line {line}: the {nul} value holds a NUL character: save the spreadsheet again as CSV UTF-8")
+        return None
+    return row
+
+
+def _value(name: str, raw: str, today: date) -> object:
+    if name == "reference":
+        return g._reference(g._Token(raw, False) if raw else None, "new")
+    if name in DATE_FIELDS:
+        return g.parse_date(name, raw, today) if raw else None
+    if name == "regime":
+        return g._value(name, raw, today) if raw else "scr"
+    text = g._text(_TEXT_KEYS[name], raw)
+    return text or ("" if name == "title" else None)
+
+
+def _values(line: int, row: dict[str, str], today: date, problems: list[str]) -> dict[str, object] | None:
     values: dict[str, object] = {}
     before = len(problems)
-    reference = (row.get("reference") or "").strip()
-    if not REFERENCE.fullmatch(reference):
-        problems.append(f"line {line}: reference `{reference}` must be letters, digits and -, e.g. SCR-2026-01")
-    values["reference"] = reference
-    regime = (row.get("regime") or "scr").strip().lower()
-    if regime not in REGIMES:
-        problems.append(f"line {line}: regime `{regime}` must be scr or lcspr")
-    values["regime"] = regime
-    for name, limit in TEXT_LIMITS.items():
-        text = " ".join((row.get(name) or "").split())
-        if len(text) > limit:
-            problems.append(f"line {line}: {name} is longer than {limit} characters")
-        values[name] = text or None
-    values["title"] = values["title"] or ""
-    for name in DATE_FIELDS:
-        raw = (row.get(name) or "").strip()
+    for name, raw in row.items():
         try:
-            values[name] = parse_date(name, raw, today) if raw else None
-        except CommandError:
-            problems.append(f"line {line}: {name} `{raw}` is not a date: write it as YYYY-MM-DD")
-            continue
-        if values[name] and values[name] > today:
-            problems.append(f"line {line}: {name} {raw} is in the future")
-    if values.get("withheld") and values.get("published"):
-        problems.append(f"line {line}: a review cannot be both published and withheld")
-    if values.get("referred") and not values.get("withheld"):
-        problems.append(f"line {line}: referred needs a withheld date")
+            values[name] = _value(name, raw.strip(), today)
+        except CommandError as error:
+            problems.append(f"line {line}, {name}: {error.message}")
     return values if len(problems) == before else None
 
 
-def import_reviews(session: Session, source: TextIO, actor: Actor, now: datetime, name: str) -> int:
-    """Load every row of the CSV in `source`, or none: raises `ImportFailed` listing each bad line.
+def _check(line: int, review: Review, today: date, problems: list[str]) -> bool:
+    try:
+        service.check_review(review, today)
+    except CommandError as error:
+        problems.append(f"line {line}: {error.message}")
+        return False
+    return True
+
+
+def _rows(source: TextIO, today: date, problems: list[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    """Each well-formed row's values, by column; problems found on the way are added to `problems`."""
+    records = _records(source, problems)
+    first = next(records, None)
+    if first is None:
+        problems.append("line 1: the file is empty: the first line names the columns, e.g. reference,title,initiated")
+        return
+    names = _header(*first, problems)
+    if problems:
+        return
+    seen: dict[str, int] = {}
+    for line, cells in records:
+        row = _row(line, names, cells, problems)
+        values = None if row is None else _values(line, row, today, problems)
+        if values is None:
+            continue
+        key = str(values["reference"]).upper()
+        if key in seen:
+            problems.append(f"line {line}: review {values['reference']} is also on line {seen[key]}")
+            continue
+        seen[key] = line
+        yield line, values
+
+
+def _context(session: Session, actor: service.Actor, now: datetime, doing: str) -> service.Context:
+    ctx = service.Context(session, actor, now, {})
+    service.authorise(ctx, "editor", doing)
+    return ctx
+
+
+def import_reviews(session: Session, source: TextIO, actor: service.Actor, now: datetime, name: str) -> int:
+    """Add every review of the CSV in `source`, or none: raises `ImportFailed` listing each bad line.
 
     Rows are written in batches while the file is read, to keep memory flat; the caller's transaction rolls all of
     them back if any line is bad.
     """
-    reader = csv.DictReader(source)
-    header = reader.fieldnames or []
+    _context(session, actor, now, "import reviews")
     problems: list[str] = []
-    unknown = [column for column in header if column not in COLUMNS]
-    if unknown:
-        problems.append(f"line 1: unknown columns {', '.join(unknown)}; the columns are {', '.join(COLUMNS)}")
-    if "reference" not in header:
-        problems.append("line 1: the header has no reference column")
-    if problems:
-        raise ImportFailed(problems)
     existing = set(session.scalars(select(Review.reference_key)))
     before = session.scalar(select(func.max(Review.id))) or 0
-    seen: dict[str, int] = {}
     batch: list[dict] = []
     today = now.date()
-    for row in reader:
-        line = reader.line_num
-        if None in row:
-            problems.append(f"line {line}: more values than columns (a comma in a value needs \"quotes\")")
-            continue
-        values = _row_values(line, row, today, problems)
-        if values is None:
-            continue
-        key = values["reference"].upper()
+    count = 0
+    for line, values in _rows(source, today, problems):
+        key = str(values["reference"]).upper()
         if key in existing:
-            problems.append(f"line {line}: review {values['reference']} already exists")
-        elif key in seen:
-            problems.append(f"line {line}: review {values['reference']} is also on line {seen[key]}")
-        seen[key] = line
-        if not problems:
-            batch.append({**values, "reference_key": key, "created_at": now})
+            problems.append(f"line {line}: review {values['reference']} already exists "
+                            "(`scr import --update FILE` changes existing reviews)")
+            continue
+        record = {**dict.fromkeys(COLUMNS), "title": "", "regime": "scr", **values}
+        if not _check(line, Review(**record), today, problems) or problems:
+            continue
+        batch.append({**record, "reference_key": key, "created_at": now})
+        count += 1
         if len(batch) == BATCH:
             session.execute(insert(Review.__table__), batch)
             batch = []
@@ -118,32 +226,138 @@ def import_reviews(session: Session, source: TextIO, actor: Actor, now: datetime
         select(Review.created_at, literal(actor.id), Review.id, literal("imported"), literal(name))
         .where(Review.id > before, Review.created_at == now),
     ))
-    return len(seen)
+    return count
 
 
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if isinstance(value, date) else str(value)
+def update_reviews(session: Session, source: TextIO, actor: service.Actor, now: datetime) -> tuple[int, int]:
+    """Change existing reviews to the values of the CSV in `source`: (reviews changed, rows read), or `ImportFailed`.
 
+    Only the columns the file has are changed; an empty cell clears its value. Each change is in the audit trail,
+    as a command's is; any bad line rolls every change back (the caller's transaction).
+    """
+    ctx = _context(session, actor, now, "update reviews")
+    problems: list[str] = []
+    changed = rows = 0
+    pending: list[tuple[int, dict[str, object]]] = []
 
-def _export_rows(session: Session) -> Iterable[dict[str, str]]:
-    columns = [getattr(Review, name) for name in COLUMNS]
-    for row in session.execute(select(*columns).order_by(Review.reference_key)).yield_per(2000):
-        yield {name: _cell(value) for name, value in zip(COLUMNS, row, strict=True)}
-
-
-def export_reviews(session: Session, target: TextIO, fmt: str = "csv") -> int:
-    count = 0
-    if fmt == "json":
-        target.write("[")
-        for count, row in enumerate(_export_rows(session), start=1):
-            target.write(("\n" if count == 1 else ",\n") + json.dumps(row))
-        target.write("\n]\n")
+    def apply(pending: list[tuple[int, dict[str, object]]]) -> int:
+        keys = [str(values["reference"]).upper() for _, values in pending]
+        reviews = {review.reference_key: review
+                   for review in session.scalars(select(Review).where(Review.reference_key.in_(keys)))}
+        count = 0
+        for line, values in pending:
+            reference = str(values.pop("reference"))
+            review = reviews.get(reference.upper())
+            if review is None:
+                problems.append(f"line {line}: review {reference} not found (`scr import FILE` adds new reviews)")
+                continue
+            try:
+                count += bool(service.apply_changes(ctx, review, values))
+            except CommandError as error:
+                problems.append(f"line {line}: {error.message}")
         return count
-    writer = csv.DictWriter(target, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in _export_rows(session):
-        writer.writerow(row)
+
+    for line, values in _rows(source, ctx.today, problems):
+        rows += 1
+        pending.append((line, values))
+        if len(pending) == BATCH:
+            changed += apply(pending)
+            pending = []
+    changed += apply(pending)
+    if problems:
+        raise ImportFailed(problems)
+    return changed, rows
+
+
+def export_reviews(session: Session, target: TextIO) -> int:
+    """Write every review as Excel's CSV (a byte-order mark, CRLF, formulas neutralised); returns how many."""
+    target.write("\ufeff")
+    writer = csv.writer(target, dialect="excel")
+    writer.writerow(COLUMNS)
+    count = 0
+    query = select(*(getattr(Review, name) for name in COLUMNS)).order_by(Review.reference_key)
+    for row in session.execute(query).yield_per(2000):
+        writer.writerow([_cell(value) for value in row])
         count += 1
     return count
+
+
+# The backup
+
+
+def _to_json(value: object) -> object:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _from_json(table: Table, name: str, value: object) -> object:
+    kind = table.c[name].type.python_type  # KeyError: a column the models do not have
+    if value is None or not isinstance(value, str):
+        return value
+    if kind is datetime:
+        return datetime.fromisoformat(value)
+    if kind is date:
+        return date.fromisoformat(value)
+    return value
+
+
+def write_backup(session: Session, target: TextIO) -> dict[str, int]:
+    """Every table of the models as JSON, rows in key order, so that two backups of one database are identical."""
+    if session.get_bind().dialect.name == "postgresql":  # one snapshot of all the tables
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    counts: dict[str, int] = {}
+    target.write(f'{{"format": "{BACKUP_FORMAT}", "version": 1, "tables": {{')
+    for number, table in enumerate(Base.metadata.sorted_tables):
+        names = list(table.c.keys())
+        target.write(f'{"," if number else ""}\n"{table.name}": [')
+        rows = session.execute(select(table).order_by(*table.primary_key.columns)).yield_per(2000)
+        count = 0
+        for count, row in enumerate(rows, start=1):
+            record = dict(zip(names, map(_to_json, row), strict=True))
+            target.write(("\n" if count == 1 else ",\n") + json.dumps(record, ensure_ascii=False))
+        target.write("\n]")
+        counts[table.name] = count
+    target.write("\n}}\n")
+    return counts
+
+
+def restore_backup(session: Session, source: TextIO) -> dict[str, int]:
+    """Load a backup into an empty database, exactly as it was written; `ImportFailed` if it cannot be."""
+    try:
+        backup = json.load(source)
+    except json.JSONDecodeError as error:
+        raise ImportFailed([f"line {error.lineno}: this is not a backup ({error.msg})"]) from None
+    if not isinstance(backup, dict) or backup.get("format") != BACKUP_FORMAT or not isinstance(
+            backup.get("tables"), dict):
+        raise ImportFailed(["this JSON file is not a backup written by `scr export --format json`"])
+    tables = {table.name: table for table in Base.metadata.sorted_tables}
+    unknown = [name for name in backup["tables"] if name not in tables]
+    if unknown:
+        raise ImportFailed([f"the backup has tables this version does not know ({', '.join(unknown)}): "
+                            "restore it with the version of scr that wrote it"])
+    held = [name for name, table in tables.items() if session.scalar(select(literal(1)).select_from(table).limit(1))]
+    if held:
+        raise ImportFailed([f"the database is not empty (it has {', '.join(held)}): a backup restores only into an "
+                            "empty database; point DATABASE_URL at a new one and run the import again"])
+    counts: dict[str, int] = {}
+    for name, table in tables.items():
+        rows = backup["tables"].get(name, [])
+        try:
+            records = [{column: _from_json(table, column, value) for column, value in row.items()} for row in rows]
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise ImportFailed([f"the backup's {name} table is damaged: a row has an unknown column or a bad "
+                                "value"]) from None
+        for start in range(0, len(records), BATCH):
+            session.execute(insert(table), records[start:start + BATCH])
+        counts[name] = len(records)
+        _resume_numbering(session, table)
+    return counts
+
+
+def _resume_numbering(session: Session, table: Table) -> None:
+    """PostgreSQL's sequences do not see ids written by hand: move them past the restored rows."""
+    keys = list(table.primary_key.columns)
+    if session.get_bind().dialect.name != "postgresql" or len(keys) != 1 or keys[0].type.python_type is not int:
+        return
+    key = keys[0]
+    session.execute(select(func.setval(func.pg_get_serial_sequence(table.name, key.name),
+                                       func.coalesce(select(func.max(key)).scalar_subquery(), 0) + 1, False)))

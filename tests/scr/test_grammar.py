@@ -22,6 +22,8 @@ D = date.fromisoformat
     ("new", g.New(None)),
     ('new SCR-1 initiated=2026-03-02 title="Child A"', g.New("SCR-1", {"initiated": D("2026-03-02"), "title": "Child A"})),
     ("new SCR-1 initiated=today regime=LCSPR", g.New("SCR-1", {"initiated": TODAY, "regime": "lcspr"})),
+    ("new SCR-1 initiated=03/02/2026 notified=3/2/2026", g.New("SCR-1", {"initiated": date(2026, 2, 3),
+                                                                        "notified": date(2026, 2, 3)})),
     ("new SCR-1 title=“Child B” reviewer=\"Dr  Jones\"", g.New("SCR-1", {"title": "Child B", "reviewer": "Dr Jones"})),
     ("update scr-1 notes=\"Trial set for May &amp; June\"", g.Update("scr-1", {"notes": "Trial set for May & June"})),
     ("update SCR-1", g.Update("SCR-1", {})),
@@ -48,7 +50,8 @@ def test_parses(text, expected):
 @pytest.mark.parametrize(("text", "words"), [
     ("frobnicate", "/scr help"),
     ("new SCR-1 initiated=2026-02-30", "YYYY-MM-DD"),
-    ("new SCR-1 initiated=02/03/2026", "date"),
+    ("new SCR-1 initiated=31/02/2026", "date"),
+    ("new SCR-1 initiated=02/03/26", "date"),
     ("new SCR-1 initiated=2026-3-2", "YYYY-MM-DD"),
     ("new SCR_1", "not a review reference"),
     ("new SCR-1 colour=red", "`colour` is not something `new` takes"),
