@@ -13,6 +13,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     DatePickerElement,
     DividerBlock,
@@ -42,6 +43,13 @@ HOME_ROWS = 40
 VIEW, UPDATE, WITHHOLD = "scr_view", "scr_update", "scr_withhold"
 NOTICE_BUTTONS = {PUBLISH: ("Mark published", "primary"), REFER: ("Record referral", "primary"),
                   SNOOZE: ("Snooze 7 days", None)}
+# Buttons that record a date on the review ask first: a stray click on a phone must not publish a report.
+CONFIRMS = {
+    PUBLISH: ("Mark published?", "Record that the final report of *{reference}* was published today?",
+              "Mark published"),
+    REFER: ("Record referral?", "Record that the decision not to publish *{reference}* was referred to the national "
+                                "panel today?", "Record referral"),
+}
 
 
 def _section(text: str, accessory=None) -> SectionBlock:
@@ -62,7 +70,13 @@ def _sections(lines: list[str]) -> list[SectionBlock]:
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=text, action_id=action_id, value=value, style=style)
+    """A button; one that records a date on the review `value` names (`CONFIRMS`) asks in Slack's dialog first."""
+    confirm = None
+    if action_id in CONFIRMS:
+        title, question, yes = CONFIRMS[action_id]
+        confirm = ConfirmObject(title=title, text=MarkdownTextObject(text=question.format(reference=value)),
+                                confirm=yes, deny="Cancel")
+    return ButtonElement(text=text, action_id=action_id, value=value, style=style, confirm=confirm)
 
 
 def review_buttons(review: Review, needs_referral: bool) -> list[ButtonElement]:

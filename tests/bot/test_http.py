@@ -115,3 +115,18 @@ def test_typed_text_cannot_ping_or_link_in_answers(web, sessions):
     listing = _json(slash_command(f"{web}/slack/events", "status"))
     assert "*SCR-1* &lt;!channel&gt; &amp; &lt;http://x|y&gt;:" in listing["blocks"][1]["text"]["text"]
     assert "<!channel>" not in json.dumps(listing)
+
+
+def test_buttons_that_record_a_date_ask_for_confirmation_first(web, run):
+    run('new SCR-1 initiated=2026-03-02')
+    run('new SCR-2 initiated=2026-03-02')
+    run('withhold SCR-2 reason="x"')
+    confirms = {}
+    for reference in ("SCR-1", "SCR-2"):
+        detail = _json(slash_command(f"{web}/slack/events", f"status {reference}"))
+        for element in (e for b in detail["blocks"] if b["type"] == "actions" for e in b["elements"]):
+            confirms[element["action_id"]] = element.get("confirm")
+    assert confirms["scr_publish"]["text"]["text"] == "Record that the final report of *SCR-1* was published today?"
+    assert confirms["scr_publish"]["confirm"]["text"] == "Mark published"
+    assert "*SCR-2* was referred to the national panel" in confirms["scr_refer"]["text"]["text"]
+    assert confirms["scr_update"] is None and confirms["scr_withhold"] is None  # these open a form: the form asks
