@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import blocks
 from bot.listeners import actions, commands, events, views
+from bot.members import Members
 from scr import db, service
 from scr.rulebook import rulebooks
 from scr.settings import Settings
@@ -29,19 +30,24 @@ class Runtime:
     settings: Settings
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
+    members: Callable[[str], bool]  # is this user a full member of the workspace (not a guest, not from elsewhere)?
 
     def now(self) -> datetime:
         return self.clock()
 
     def actor(self, user_id: str) -> service.Actor:
-        return service.Actor(user_id, admin=user_id in self.settings.scr_admins)
+        # Administrators by SCR_ADMINS are named by whoever deploys the bot: no need to ask Slack about them.
+        if user_id in self.settings.scr_admins:
+            return service.Actor(user_id, admin=True)
+        return service.Actor(user_id, outsider=not self.members(user_id))
 
     @contextmanager
     def context(self, user_id: str, now: datetime | None = None) -> Iterator[service.Context]:
         """A use-case context for a Slack user, in one transaction that `CommandError` rolls back."""
         with db.transaction(self.sessions) as session:
             yield service.Context(session, self.actor(user_id), now or self.now(),
-                                  rulebooks(self.settings.scr_rapid_review_from), list_limit=blocks.LIST_ROWS)
+                                  rulebooks(self.settings.scr_rapid_review_from), list_limit=blocks.LIST_ROWS,
+                                  readers=self.settings.scr_readers, admins=self.settings.scr_admins)
 
     def run(self, user_id: str, command, now: datetime | None = None) -> service.Result:
         with self.context(user_id, now) as ctx:
@@ -57,7 +63,8 @@ def make_client(settings: Settings) -> WebClient:
 
 def create_app(settings: Settings, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> App:
     settings.require("slack_bot_token", "slack_signing_secret", purpose="to connect to Slack")
-    runtime = Runtime(settings, sessions, clock or (lambda: datetime.now(settings.timezone)))
+    members = Members(settings.slack_bot_token, settings.slack_api_url).is_member
+    runtime = Runtime(settings, sessions, clock or (lambda: datetime.now(settings.timezone)), members)
     app = App(
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,

@@ -31,7 +31,7 @@ from scr import grammar as g
 from scr import present
 from scr.models import Review
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
-from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList
+from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, RoleList
 
 TROUBLE = "Something went wrong on our side and nothing was changed. Please try again in a minute."
 MAX_BLOCKS = 50
@@ -125,6 +125,8 @@ def answer_blocks(result: Result, today: date) -> list[Block]:
             return [HeaderBlock(text=f"History of {page.reference}"[:150]), *_sections(present.history_lines(page))]
         case g.Help(topic=topic):
             return _sections(present.help_lines(topic))
+        case RoleList() as roles:
+            return _sections(present.role_lines(roles))
         case Done() | FormNeeded():
             return [_section(present.as_text(result, today))]
     raise TypeError(f"no blocks for {type(result).__name__}")
@@ -165,6 +167,11 @@ def home_view(listing: ReviewList) -> dict:
                            DividerBlock(),
                            ContextBlock(elements=[MarkdownTextObject(text="`/scr help` lists every command.")])]
     return View(type="home", blocks=blocks).to_dict()
+
+
+def home_refused(text: str) -> dict:
+    """The Home tab of someone who may not read the records: why, and nothing else."""
+    return View(type="home", blocks=[HeaderBlock(text="Serious case reviews"), _section(text)]).to_dict()
 
 
 # Forms

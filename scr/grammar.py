@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from scr.models import REGIMES
+from scr.models import REGIMES, ROLES
 
 
 class CommandError(Exception):
@@ -115,9 +115,14 @@ class RevokeRole:
     user: str
 
 
+@dataclass(frozen=True)
+class Roles:
+    """Who holds which role."""
+
+
 Command = (
     Help | Status | ListReviews | New | Update | Complete | Publish | Withhold | Refer | Delay
-    | AddAction | FinishAction | History | GrantRole | RevokeRole
+    | AddAction | FinishAction | History | GrantRole | RevokeRole | Roles
 )
 
 USAGE = {
@@ -133,8 +138,9 @@ USAGE = {
     "delay": "delay REF reason=\"…\"  or  delay REF clear",
     "action": "action REF add \"text\" owner=@user due=YYYY-MM-DD  or  action REF done N",
     "history": "history REF",
-    "grant": "grant @user editor|admin",
+    "grant": "grant @user viewer|editor|admin",
     "revoke": "revoke @user",
+    "roles": "roles",
 }
 
 LIST_FILTERS = ("open", "overdue", "withheld", "published", "all")
@@ -317,7 +323,7 @@ def parse(text: str, today: date) -> Command:
         _single(rest, verb)
         return History(_reference(first, verb))
     if verb == "grant":
-        if first is None or len(rest) != 1 or rest[0].text.lower() not in ("editor", "admin"):
+        if first is None or len(rest) != 1 or rest[0].text.lower() not in ROLES:
             raise CommandError(f"Usage: `/scr {USAGE['grant']}`")
         return GrantRole(parse_user(first.text), rest[0].text.lower())
     if verb == "revoke":
@@ -325,6 +331,9 @@ def parse(text: str, today: date) -> Command:
             raise CommandError(f"Usage: `/scr {USAGE['revoke']}`")
         _single(rest, verb)
         return RevokeRole(parse_user(first.text))
+    if verb == "roles":
+        _single(args, verb)
+        return Roles()
     raise CommandError(f"I don't know the command `{_show(verb, 20)}`. Try `/scr help` to see what I can do.")
 
 

@@ -11,7 +11,18 @@ from datetime import date
 
 from scr import grammar as g
 from scr.deadlines import MilestoneState
-from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, ReviewRow
+from scr.models import ROLES
+from scr.service import (
+    WITHHELD_TEXT,
+    Done,
+    FormNeeded,
+    HistoryPage,
+    Result,
+    ReviewDetail,
+    ReviewList,
+    ReviewRow,
+    RoleList,
+)
 
 HELP_INTRO = "*scr-bot* keeps serious case reviews on time. Commands (`/scr VERB …`):"
 
@@ -126,10 +137,33 @@ def action_lines(detail: ReviewDetail, today: date) -> list[str]:
 def history_lines(page: HistoryPage) -> list[str]:
     if not page.entries:
         return [f"No changes recorded for `{page.reference}`."]
-    return [
+    lines = [
         f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.field} {safe(entry.old) or '—'} → {safe(entry.new) or '—'}"
         for entry in page.entries
     ]
+    if page.text_withheld:
+        lines.append(f"{WITHHELD_TEXT}: titles, notes and reasons are shown to editors and administrators only; "
+                     f"`/scr status {page.reference}` shows the current ones.")
+    return lines
+
+
+def role_lines(roles: RoleList) -> list[str]:
+    def mentions(users) -> str:
+        return ", ".join(f"<@{user}>" for user in users)
+
+    lines = ["*Roles*"]
+    if roles.by_setting:
+        lines.append(f"admin, by the SCR_ADMINS setting (chat cannot change it): {mentions(roles.by_setting)}")
+    for role in reversed(ROLES):
+        holders = [user for user, held in roles.grants if held == role]
+        if holders:
+            lines.append(f"{role}: {mentions(holders)}")
+    if not roles.by_setting and not roles.grants:
+        lines.append("No one holds a role yet: `/scr grant @user viewer|editor|admin`.")
+    readers = ("viewers, editors and administrators (SCR_READERS=granted)" if roles.readers == "granted" else
+               "every member of the workspace, never guests or people from other organisations (SCR_READERS=workspace)")
+    lines.append(f"Who may read the records: {readers}.")
+    return lines
 
 
 def help_lines(topic: str | None = None) -> list[str]:
@@ -153,6 +187,8 @@ def as_text(result: Result, today: date) -> str:
                               "Open actions:", *action_lines(detail, today)])
         case HistoryPage() as page:
             return "\n".join([f"*History of {page.reference}*", *history_lines(page)])
+        case RoleList() as roles:
+            return "\n".join(role_lines(roles))
         case FormNeeded(verb=verb):
             return f"Usage: `{g.USAGE[verb]}`"
         case g.Help(topic=topic):

@@ -9,7 +9,7 @@ reviews.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from scr import grammar as g
 from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
 from scr.grammar import CommandError
-from scr.models import DATE_FIELDS, Action, AuditEntry, Grant, Review, Snooze
+from scr.models import DATE_FIELDS, REGIMES, ROLES, Action, AuditEntry, Grant, Review, Snooze
 from scr.rulebook import Rulebook
 
 
@@ -27,6 +27,9 @@ class Actor:
 
     id: str
     admin: bool = False  # an SCR_ADMINS member or the CLI: administrator whatever the grants say
+    # A guest, a person from another workspace or organisation (Slack Connect), or one whose account could not be
+    # checked: holds no role whatever the grants say, so reads and writes nothing.
+    outsider: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ class Context:
     now: datetime  # aware, in SCR_TIMEZONE
     rulebooks: dict[str, Rulebook]
     list_limit: int | None = None  # how many reviews the asker's screen shows; the counts cover them all
+    readers: str = "granted"  # SCR_READERS: "granted" (viewers, editors, admins) or "workspace" (every member)
+    admins: tuple[str, ...] = ()  # SCR_ADMINS: administrators by the setting, whom chat cannot demote
 
     @property
     def today(self) -> date:
@@ -81,9 +86,30 @@ class ReviewDetail:
 
 
 @dataclass(frozen=True)
+class HistoryEntry:
+    """One audit entry as its reader may see it: `at` in the reader's time zone, text withheld from viewers."""
+
+    at: datetime
+    actor: str
+    field: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True)
 class HistoryPage:
     reference: str
-    entries: list[AuditEntry]
+    entries: list[HistoryEntry]
+    text_withheld: bool = False  # some values were free text the reader may not see
+
+
+@dataclass(frozen=True)
+class RoleList:
+    """Who holds what: administrators by SCR_ADMINS, then the stored grants."""
+
+    by_setting: tuple[str, ...]
+    grants: list[tuple[str, str]]  # (user, role), administrators first
+    readers: str
 
 
 @dataclass(frozen=True)
@@ -94,24 +120,36 @@ class FormNeeded:
     reference: str | None = None
 
 
-Result = Done | ReviewList | ReviewDetail | HistoryPage | FormNeeded | g.Help
+Result = Done | ReviewList | ReviewDetail | HistoryPage | RoleList | FormNeeded | g.Help
 
 
 # Permissions
 
 
-def role_of(session: Session, actor: Actor) -> str:
+def role_of(session: Session, actor: Actor) -> str | None:
+    """The actor's role, or None: no grant, or an outsider, whom no grant reaches."""
     if actor.admin:
         return "admin"
-    return session.scalar(select(Grant.role).where(Grant.user_id == actor.id)) or "viewer"
+    if actor.outsider:
+        return None
+    return session.scalar(select(Grant.role).where(Grant.user_id == actor.id))
 
 
-def authorise(ctx: Context, role: str, doing: str) -> None:
-    """Raise "You don't have permission to …" unless the actor holds `role` (administrators hold every role)."""
+def authorise(ctx: Context, role: str, doing: str) -> str:
+    """The actor's role if it is `role` or above (viewer < editor < admin), else "You don't have permission to …".
+
+    With SCR_READERS=workspace every member of the workspace reads, granted or not; outsiders never do.
+    """
     have = role_of(ctx.session, ctx.actor)
-    if have == "admin" or have == role:
-        return
-    asks = "an administrator" if role == "editor" else "an existing administrator"
+    if have is not None and ROLES.index(have) >= ROLES.index(role):
+        return have
+    if role == "viewer" and ctx.readers == "workspace" and not ctx.actor.outsider:
+        return "reader"
+    if ctx.actor.outsider:
+        raise CommandError(f"You don't have permission to {doing}: these records are for members of this workspace, "
+                           f"and I could not confirm that you are one (guests and people from other organisations "
+                           f"never see them).")
+    asks = "an existing administrator" if role == "admin" else "an administrator"
     raise CommandError(f"You don't have permission to {doing}: ask {asks} to `/scr grant` you {role} access.")
 
 
@@ -187,22 +225,61 @@ def list_reviews(
     return ReviewList(which, rows, total, overdue_count, referral_count)
 
 
-def review_detail(ctx: Context, reference: str) -> ReviewDetail:
+def review_detail(ctx: Context, reference: str, role: str | None) -> ReviewDetail:
+    """The review in full for a reader holding `role` (which says whether to offer the edit buttons)."""
     query = select(Review).where(Review.reference_key == reference.upper()).options(selectinload(Review.actions))
     review = ctx.session.scalar(query)
     if review is None:
         find_review(ctx.session, reference)  # raises the "not found" answer
     book = ctx.rulebook(review)
-    can_edit = role_of(ctx.session, ctx.actor) in ("editor", "admin")
-    return ReviewDetail(review, assess(review, ctx.today, book), book, can_edit)
+    return ReviewDetail(review, assess(review, ctx.today, book), book, role in ("editor", "admin"))
 
 
-def history(ctx: Context, reference: str) -> HistoryPage:
+def _plain_value(value: str | None) -> bool:
+    """A value any reader may see in the history: empty, a date, a regime or a role.
+
+    Everything else is free text (a title, notes, a reason, an action), and a corrected one may have named a child:
+    that is why it was corrected. Viewers see that it changed, and `status` shows its current value; editors and
+    administrators, who keep the records right, see what it was.
+    """
+    if value is None or value in REGIMES or value in ROLES:
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+WITHHELD_TEXT = "(text)"
+
+
+def _as_read(entry: AuditEntry, ctx: Context, shows_text: bool) -> HistoryEntry:
+    # Stored in UTC; SQLite hands it back without its zone.
+    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+    old, new = entry.old, entry.new
+    if not shows_text and entry.field != "reference":
+        old = old if _plain_value(old) else WITHHELD_TEXT
+        new = new if _plain_value(new) else WITHHELD_TEXT
+    return HistoryEntry(at.astimezone(ctx.now.tzinfo), entry.actor, entry.field, old, new)
+
+
+def history(ctx: Context, reference: str, role: str | None) -> HistoryPage:
+    """The audit trail, as a reader holding `role` may see it."""
     review = find_review(ctx.session, reference)
     entries = ctx.session.scalars(
         select(AuditEntry).where(AuditEntry.review_id == review.id).order_by(AuditEntry.id)
     ).all()
-    return HistoryPage(review.reference, list(entries))
+    shown = [_as_read(entry, ctx, role in ("editor", "admin")) for entry in entries]
+    withheld = any(WITHHELD_TEXT in (e.old, e.new) for e in shown)
+    return HistoryPage(review.reference, shown, withheld)
+
+
+def list_roles(ctx: Context) -> RoleList:
+    authorise(ctx, "admin", "list roles")
+    grants = ctx.session.execute(select(Grant.user_id, Grant.role)).all()
+    ordered = sorted(grants, key=lambda grant: (-ROLES.index(grant.role), grant.user_id))
+    return RoleList(ctx.admins, [(user, role) for user, role in ordered], ctx.readers)
 
 
 # Writing
@@ -214,7 +291,7 @@ def _audit_value(value: object) -> str | None:
 
 def _record(ctx: Context, review: Review | None, field: str, old: object, new: object) -> None:
     ctx.session.add(AuditEntry(
-        at=ctx.now, actor=ctx.actor.id, review_id=None if review is None else review.id,
+        at=ctx.now.astimezone(UTC), actor=ctx.actor.id, review_id=None if review is None else review.id,
         field=field, old=_audit_value(old), new=_audit_value(new),
     ))
 
@@ -400,8 +477,23 @@ def finish_action(ctx: Context, command: g.FinishAction) -> Result:
     return Done(f"Action {command.number} of `{review.reference}` done on {command.on.isoformat()}.", review.reference)
 
 
+def _held_by_setting(ctx: Context, user: str, role: str | None) -> Done | None:
+    """An SCR_ADMINS administrator stays one whatever chat says: the setting holds them, and only it can let go."""
+    if user not in ctx.admins:
+        return None
+    if role == "admin":
+        return Done(f"<@{user}> is already admin: the SCR_ADMINS setting makes them an administrator.")
+    raise CommandError(
+        f"<@{user}> is an administrator through the SCR_ADMINS setting, which chat cannot change, so nothing changed. "
+        f"Whoever deploys the bot can take them out of SCR_ADMINS."
+    )
+
+
 def grant_role(ctx: Context, command: g.GrantRole) -> Result:
     authorise(ctx, "admin", "grant roles")
+    held = _held_by_setting(ctx, command.user, command.role)
+    if held:
+        return held
     grant = ctx.session.get(Grant, command.user)
     old = grant.role if grant else None
     if old == command.role:
@@ -416,12 +508,13 @@ def grant_role(ctx: Context, command: g.GrantRole) -> Result:
 
 def revoke_role(ctx: Context, command: g.RevokeRole) -> Result:
     authorise(ctx, "admin", "revoke roles")
+    _held_by_setting(ctx, command.user, None)
     grant = ctx.session.get(Grant, command.user)
     if grant is None:
-        return Done(f"<@{command.user}> has no role to revoke: they are a viewer.")
+        return Done(f"<@{command.user}> holds no role, so there is nothing to revoke.")
     ctx.session.execute(delete(Grant).where(Grant.user_id == command.user))
     _record(ctx, None, f"role of {command.user}", grant.role, None)
-    return Done(f"<@{command.user}> is now a viewer.")
+    return Done(f"<@{command.user}> no longer holds a role (was {grant.role}).")
 
 
 def snooze(ctx: Context, reference: str, kind: str, days: int = 7) -> Done:
@@ -442,19 +535,26 @@ def snooze(ctx: Context, reference: str, kind: str, days: int = 7) -> Done:
                 review.reference)
 
 
+# Commands that read the records: each needs a reader (SCR_READERS).
+READS = (g.Status, g.ListReviews, g.History)
+
+
 def execute(ctx: Context, command: g.Command) -> Result:
     """Carry out one parsed command; the caller's transaction commits it, or rolls it back on `CommandError`."""
+    role = authorise(ctx, "viewer", "read reviews") if isinstance(command, READS) else None
     match command:
         case g.Help():
             return command
+        case g.Roles():
+            return list_roles(ctx)
         case g.Status(reference=None):
             return list_reviews(ctx.session, ctx.today, ctx.rulebooks, limit=ctx.list_limit)
         case g.Status(reference=reference):
-            return review_detail(ctx, reference)
+            return review_detail(ctx, reference, role)
         case g.ListReviews(which=which):
             return list_reviews(ctx.session, ctx.today, ctx.rulebooks, which, ctx.list_limit)
         case g.History(reference=reference):
-            return history(ctx, reference)
+            return history(ctx, reference, role)
     writers = {
         g.New: create_review, g.Update: update_review, g.Complete: complete_review, g.Publish: publish_review,
         g.Withhold: withhold_review, g.Refer: refer_review, g.Delay: delay_review, g.AddAction: add_action,

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=1, le=65535)
     scr_timezone: str = "Europe/London"
     scr_admins: Annotated[tuple[str, ...], NoDecode] = ()
+    scr_readers: Literal["granted", "workspace"] = "granted"
     scr_reminder_channel: str | None = None
     scr_escalation_channel: str | None = None
     scr_reminder_days: Annotated[tuple[int, ...], NoDecode] = (28, 14, 7, 1)

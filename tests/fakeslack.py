@@ -33,6 +33,7 @@ class FakeSlack:
         self.refusals: deque[tuple[int, dict[str, str], str]] = deque()
         self.delay = 0.0  # seconds each call takes, to widen races in tests
         self.socket_mode_url = ""  # what apps.connections.open hands out
+        self.users: dict[str, dict] = {}  # users.info answers by user ID; anyone else is a full member of T0TEAM
         self.lock = threading.Lock()
         self._ts = itertools.count(1)
         fake = self
@@ -123,6 +124,10 @@ class FakeSlack:
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0TEAM", "user": "scr-bot"}
         if method == "chat.postMessage":
             return {"ok": True, "channel": params.get("channel"), "ts": f"{time.time():.0f}.{next(self._ts):06d}"}
+        if method == "users.info":
+            user = {"id": params.get("user"), "team_id": "T0TEAM", "is_restricted": False,
+                    "is_ultra_restricted": False, "deleted": False}
+            return {"ok": True, "user": {**user, **self.users.get(params.get("user"), {})}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_mode_url}
         if method in ("views.open", "views.publish", "views.update"):

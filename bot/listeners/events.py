@@ -6,7 +6,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import blocks
-from scr import service
+from scr import grammar, service
 
 
 def register(app: App, runtime) -> None:
@@ -14,6 +14,11 @@ def register(app: App, runtime) -> None:
     def home(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        with runtime.context(event["user"]) as ctx:
-            listing = service.list_reviews(ctx.session, ctx.today, ctx.rulebooks, limit=blocks.HOME_ROWS)
-        client.views_publish(user_id=event["user"], view=blocks.home_view(listing))
+        try:
+            with runtime.context(event["user"]) as ctx:
+                service.authorise(ctx, "viewer", "read reviews")
+                view = blocks.home_view(service.list_reviews(ctx.session, ctx.today, ctx.rulebooks,
+                                                             limit=blocks.HOME_ROWS))
+        except grammar.CommandError as refused:
+            view = blocks.home_refused(refused.message)
+        client.views_publish(user_id=event["user"], view=view)

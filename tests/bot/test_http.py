@@ -42,7 +42,8 @@ def test_healthz_is_503_when_the_database_is_down(settings, fake_slack):
     assert refused.value.code == 503 and b"database" in refused.value.read()
 
 
-def test_create_and_query_over_signed_http(web, sessions):
+def test_create_and_query_over_signed_http(web, sessions, run):
+    run("grant UVIEWER viewer")
     created = _json(slash_command(f"{web}/slack/events", 'new SCR-1 initiated=2026-03-02 title="Child A"'))
     assert created["response_type"] == "ephemeral"
     assert created["text"] == "Created review `SCR-1`, due 2026-09-02."

@@ -78,6 +78,7 @@ def test_record_referral_button(web, fake_slack, run, sessions):
 
 
 def test_open_button_shows_the_review(web, fake_slack, run):
+    run("grant UVIEWER viewer")
     run("new SCR-1 initiated=2026-03-02 title=\"Child A\"")
     _click(web, fake_slack, "scr_view", "SCR-1", user="UVIEWER")
     reply = _replies(fake_slack)[0]
@@ -146,6 +147,7 @@ def test_app_home_shows_open_reviews_needing_referral_and_overdue_first(web, fak
     run("new LATE initiated=2026-01-05")
     run("new HELD initiated=2026-02-01")
     run('withhold HELD reason="x" on=2026-08-01')
+    run("grant UVIEWER viewer")
     status, _ = event(f"{web}/slack/events", {"type": "app_home_opened", "user": "UVIEWER", "tab": "home"})
     assert status == 200
     published = fake_slack.named("views.publish")[0].params

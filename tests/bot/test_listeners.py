@@ -9,6 +9,7 @@ from slack_sdk.models.blocks import Block
 from bot import blocks
 from bot.app import Runtime
 from bot.listeners.commands import handle_scr
+from bot.members import Members
 from scr.models import Review
 from scr.service import ReviewList, ReviewRow
 from tests.conftest import NOW
@@ -16,7 +17,7 @@ from tests.conftest import NOW
 
 @pytest.fixture
 def runtime(settings, sessions):
-    return Runtime(settings, sessions, lambda: NOW)
+    return Runtime(settings, sessions, lambda: NOW, Members(settings.slack_bot_token, settings.slack_api_url).is_member)
 
 
 def _command(text: str, user: str = "UADMIN") -> dict:
@@ -32,7 +33,8 @@ def test_scr_acks_once_with_the_answer(runtime):
 
 
 def test_scr_answers_even_when_the_database_fails(runtime):
-    broken = Runtime(runtime.settings, Mock(side_effect=RuntimeError("database gone")), lambda: NOW)
+    broken = Runtime(runtime.settings, Mock(side_effect=RuntimeError("database gone")), lambda: NOW,
+                     runtime.members)
     ack = Mock()
     handle_scr(ack, _command("status"), Mock(), broken)
     assert ack.call_args.kwargs["text"] == blocks.TROUBLE
@@ -85,7 +87,8 @@ def test_the_manifest_asks_for_what_the_listeners_use_and_no_more():
     from pathlib import Path
 
     manifest = json.loads((Path(__file__).resolve().parents[2] / "manifest.json").read_text())
-    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
+    # users:read: whether the person asking is a guest or from another organisation (bot.members)
+    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "users:read"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/scr"]
     assert manifest["features"]["slash_commands"][0]["should_escape"] is True  # mentions arrive as <@U…|name>
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
@@ -104,7 +107,8 @@ def test_a_long_history_is_cut_to_fifty_blocks(run):
 def test_a_form_submitted_while_the_database_is_down_gets_an_answer_on_the_form(runtime):
     from bot.listeners.views import submit
 
-    broken = Runtime(runtime.settings, Mock(side_effect=RuntimeError("database gone")), lambda: NOW)
+    broken = Runtime(runtime.settings, Mock(side_effect=RuntimeError("database gone")), lambda: NOW,
+                     runtime.members)
     view = {"private_metadata": "{}", "state": {"values": {
         "reference": {"reference": {"type": "plain_text_input", "value": "SCR-1"}},
         "initiated": {"initiated": {"type": "datepicker", "selected_date": "2026-03-02"}}}}}

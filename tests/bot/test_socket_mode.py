@@ -6,6 +6,7 @@ from tests.fakesocket import FakeSocketMode
 
 def test_scr_over_socket_mode(settings, fake_slack, run):
     run('new SCR-1 initiated=2026-03-02 title="Child A"')
+    run("grant UVIEWER viewer")
     endpoint = FakeSocketMode()
     fake_slack.socket_mode_url = endpoint.url
     handler = socket_mode_handler(settings.model_copy(update={"slack_app_token": "xapp-test-token",

@@ -61,7 +61,7 @@ def test_parses(text, expected):
     ("withhold SCR-1", "reason"),
     ("delay SCR-1", "reason"),
     ("grant jane editor", "not a Slack user"),
-    ("grant <@U012AB3CD> superuser", "grant @user editor|admin"),
+    ("grant <@U012AB3CD> superuser", "grant @user viewer|editor|admin"),
     ("action SCR-1 add \"x\" owner=<@U1AB> ", "due date"),
     ("action SCR-1 done two", "not an action number"),
     ("status SCR-1 extra", "didn't understand"),

@@ -165,7 +165,8 @@ def _seed(sessions, start: int, stop: int) -> None:
 
 
 @pytest.mark.parametrize("text", ["status", "list overdue", "list all", "status R-1", "history R-1"])
-def test_queries_run_a_fixed_number_of_statements(engine, sessions, text):
+def test_queries_run_a_fixed_number_of_statements(engine, sessions, run, text):
+    run("grant UVIEWER viewer")
     counts = []
     for start, stop in ((0, 5), (5, 200)):
         _seed(sessions, start, stop)
