@@ -56,7 +56,8 @@ def test_the_home_tab_of_someone_without_a_role_shows_no_reviews(web, fake_slack
 
 
 def test_workspace_readers_read_without_a_grant_but_guests_still_do_not(settings, engine, sessions, fake_slack, run):
-    from tests.conftest import NOW, serving
+    from tests.asgi import serving
+    from tests.conftest import NOW
     from web.app import web_app
 
     run('new SCR-1 initiated=2026-03-02 title="Child A"')
