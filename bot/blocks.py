@@ -33,7 +33,7 @@ from scr.models import Review
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
 from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, RoleList
 
-TROUBLE = "Something went wrong on our side and nothing was changed. Please try again in a minute."
+TROUBLE = present.TROUBLE
 MAX_BLOCKS = 50
 LIST_ROWS = MAX_BLOCKS - 2  # the heading and "…and N more" take the other two
 SECTION_LIMIT = 3000

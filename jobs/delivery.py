@@ -28,10 +28,11 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.blocks import notice_message
-from jobs import ledger, teams
+from jobs import ledger
 from scr import db
 from scr.models import LedgerEntry
 from scr.notices import Notice
+from teams.cards import webhook_message
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class TeamsSender:
         self.client = WebhookClient(webhook_url, timeout=10, retry_handlers=retry_handlers(backoff=backoff))
 
     def render(self, notice: Notice) -> dict:
-        return teams.card(notice)
+        return webhook_message(notice)
 
     def send(self, entry: LedgerEntry) -> None:
         try:

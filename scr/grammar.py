@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from scr.models import REGIMES, ROLES
+from scr.users import user_key
 
 
 class CommandError(Exception):
@@ -152,7 +153,7 @@ UPDATE_KEYS = ("title", "reviewer", "regime", "incident", "notified", "initiated
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")  # as a UK reader (and Excel in a UK locale) writes it
-_USER = re.compile(r"<@([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,20})")
+_USER = re.compile(r"<@([^|>]+)(?:\|[^>]*)?>|@?(\S+)")
 _KEY = re.compile(r"([a-z_]+)=(.*)", re.DOTALL)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
 
@@ -216,10 +217,13 @@ def parse_date(key: str, value: str, today: date) -> date:
 
 
 def parse_user(value: str) -> str:
+    """A Slack user (`<@U123|name>`, `<@U123>`, `U123`) or a Teams user (an @mention, which the Teams edge turns
+    into `<@KEY>`, or their object ID)."""
     match = _USER.fullmatch(value.strip())
-    if not match:
-        raise CommandError(f"`{_show(value)}` is not a Slack user: mention them with @ (e.g. @jane) or give their ID.")
-    return match.group(1) or match.group(2)
+    user = user_key(match.group(1) or match.group(2)) if match else None
+    if user is None:
+        raise CommandError(f"`{_show(value)}` is not a user: mention them with @ (e.g. @jane) or give their ID.")
+    return user
 
 
 def _show(value: str, limit: int = 40) -> str:

@@ -24,6 +24,7 @@ from scr.service import (
     RoleList,
 )
 
+TROUBLE = "Something went wrong on our side and nothing was changed. Please try again in a minute."
 HELP_INTRO = "*scr-bot* keeps serious case reviews on time. Commands (`/scr VERB …`):"
 
 

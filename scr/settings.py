@@ -12,6 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from scr.users import OBJECT_ID, teams_user
+
+# Microsoft's public cloud: where the Bot Framework's signing keys and the sign-in service are.
+BOT_FRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+MICROSOFT_LOGIN_URL = "https://login.microsoftonline.com"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -37,13 +42,20 @@ class Settings(BaseSettings):
     scr_escalation_repeat_days: int = Field(7, ge=1, le=365)
     scr_weekly_digest: str = "monday"
     scr_teams_webhook_url: str | None = None
+    teams_client_id: str | None = None
+    teams_client_secret: str | None = None
+    teams_tenant_id: str | None = None
+    teams_openid_url: str = BOT_FRAMEWORK_OPENID_URL
+    teams_login_url: str = MICROSOFT_LOGIN_URL
+    scr_teams_channel: str | None = None
     # DOMAIN.md: partnerships differ on whether the rapid review's 15 working days run from the notification or
     # from becoming aware of the incident.
     scr_rapid_review_from: Literal["notified", "incident"] = "notified"
 
     @field_validator(
         "slack_bot_token", "slack_signing_secret", "slack_app_token", "scr_reminder_channel",
-        "scr_escalation_channel", "scr_teams_webhook_url", mode="before",
+        "scr_escalation_channel", "scr_teams_webhook_url", "teams_client_id", "teams_client_secret",
+        "teams_tenant_id", "scr_teams_channel", mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -69,6 +81,28 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+    @field_validator("teams_client_id", "teams_tenant_id")
+    @classmethod
+    def _guid(cls, value: str | None) -> str | None:
+        if value is not None and not OBJECT_ID.fullmatch(value.strip()):
+            raise ValueError("must be a GUID such as 00000000-0000-0000-0000-000000000000 (from the Azure portal)")
+        return value.strip().lower() if value else value
+
+    @field_validator("teams_openid_url")
+    @classmethod
+    def _openid_url(cls, value: str) -> str:
+        # The SDK finds the signing keys beside this document (…/openidconfiguration → …/keys).
+        if not value.startswith("https://") or not value.endswith("/openidconfiguration"):
+            raise ValueError("must be an https:// URL ending in /openidconfiguration")
+        return value
+
+    @field_validator("teams_login_url")
+    @classmethod
+    def _login_url(cls, value: str) -> str:
+        if not value.startswith("https://"):
+            raise ValueError("must be an https:// URL such as https://login.microsoftonline.com")
+        return value.rstrip("/")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -105,10 +139,15 @@ class Settings(BaseSettings):
     @field_validator("scr_admins")
     @classmethod
     def _admin_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        admins = []
         for user in value:
-            if not user.isalnum() or not user[0].isalpha():
-                raise ValueError(f"{user!r} is not a Slack user ID such as U012AB3CD")
-        return tuple(user.upper() for user in value)
+            if OBJECT_ID.fullmatch(user):
+                admins.append(teams_user(user))
+            elif user.isalnum() and user[0].isalpha():
+                admins.append(user.upper())
+            else:
+                raise ValueError(f"{user!r} is not a Slack user ID such as U012AB3CD or a Teams user's object ID")
+        return tuple(admins)
 
     @field_validator("scr_reminder_days", mode="before")
     @classmethod
@@ -143,6 +182,10 @@ class Settings(BaseSettings):
     def escalation_channel(self) -> str | None:
         return self.scr_escalation_channel or self.scr_reminder_channel
 
+    @property
+    def teams_enabled(self) -> bool:
+        return self.teams_client_id is not None
+
     def require(self, *names: str, purpose: str) -> None:
         """Stop with one line if a variable this process needs is unset."""
         for name in names:
@@ -153,9 +196,12 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's report into one line that names the variable."""
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as error:
         first = error.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
         message = first["msg"].removeprefix("Value error, ")
         raise ConfigError(f"{name}: {message}") from None
+    if settings.teams_enabled:
+        settings.require("teams_client_secret", "teams_tenant_id", purpose="when TEAMS_CLIENT_ID is set")
+    return settings

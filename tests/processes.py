@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,8 +24,9 @@ def procfile_command(process: str) -> list[str]:
 
 
 def process_env(**values: str) -> dict[str, str]:
-    """This environment without any SLACK_/SCR_ settings, the venv first on PATH, plus `values`."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "SCR_", "DATABASE_"))}
+    """This environment without any SLACK_/SCR_/TEAMS_ settings, the venv first on PATH, plus `values`."""
+    ours = ("SLACK_", "SCR_", "DATABASE_", "TEAMS_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
     bin_dir = str(Path(sys.executable).parent)
     return {**env, "PATH": f"{bin_dir}:{env.get('PATH', '')}", "WEB_CONCURRENCY": "1", **values}
 
@@ -33,3 +39,23 @@ def bot_env(settings, **values: str) -> dict[str, str]:
         "SCR_REMINDER_CHANNEL": settings.scr_reminder_channel, "SCR_ESCALATION_CHANNEL": settings.scr_escalation_channel,
         **values,
     })
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_healthy(process: subprocess.Popen, port: int, seconds: float = 20) -> None:
+    """Poll /healthz until it says ok; fail with the process's output if it dies or takes too long."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                assert json.loads(response.read()) == {"status": "ok"}
+                return
+        except OSError:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, f"web did not answer /healthz within {seconds} seconds"
+            time.sleep(0.2)

@@ -60,7 +60,7 @@ def test_parses(text, expected):
     ("new SCR-1 regime=xyz", "scr or lcspr"),
     ("withhold SCR-1", "reason"),
     ("delay SCR-1", "reason"),
-    ("grant jane editor", "not a Slack user"),
+    ("grant jane editor", "`jane` is not a user"),
     ("grant <@U012AB3CD> superuser", "grant @user viewer|editor|admin"),
     ("action SCR-1 add \"x\" owner=<@U1AB> ", "due date"),
     ("action SCR-1 done two", "not an action number"),

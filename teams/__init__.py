@@ -1,0 +1,1 @@
+"""Microsoft Teams: the SDK app, its activity handlers, and the Adaptive Card renderer."""

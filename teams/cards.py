@@ -1,0 +1,151 @@
+"""Adaptive Cards (1.5): Teams' renderer of answers and notices.
+
+The words come from `scr.present` (in Slack's light mark-up); this module lays them out as cards and turns the
+mark-up into the Markdown subset Teams renders. Buttons are `Action.Execute` (answered by the bot with a refreshed
+card), each with an `Action.Submit` fallback for clients that predate 1.4. Every card stays under Teams' 28 KB.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import replace
+from datetime import date
+
+from scr import grammar as g
+from scr import present
+from scr.notices import PUBLISH, REFER, SNOOZE, Notice
+from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList
+
+CARD_VERSION = "1.5"
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MAX_BYTES = 28 * 1024  # Teams refuses larger messages
+CARD_BYTES = MAX_BYTES - 1024  # room for the activity around the card
+MORE = "…more with `scr` on the command line."
+CONFIRM = "confirm"
+CANCEL = "cancel"
+
+BUTTONS = {PUBLISH: "Mark published", REFER: "Record referral", SNOOZE: "Snooze 7 days"}
+QUESTIONS = {PUBLISH: "Mark `{reference}` published today?", REFER: "Record that `{reference}` was referred to "
+             "the national panel today?", SNOOZE: "Snooze these notices for `{reference}` for 7 days?"}
+_EMOJI = {":rotating_light:": "🚨", ":white_check_mark:": "✅", ":heavy_minus_sign:": "➖",
+          ":grey_question:": "❔", ":hourglass_flowing_sand:": "⏳", ":warning:": "⚠️"}
+
+
+def markdown(text: str) -> str:
+    """Slack's light mark-up to what a TextBlock renders: *bold* becomes **bold**, mentions and emoji plain."""
+    for code, symbol in _EMOJI.items():
+        text = text.replace(code, symbol)
+    text = re.sub(r"<@([A-Za-z0-9]+)(?:\|[^>]*)?>", r"\1", text)
+    return html.unescape(re.sub(r"(?<!\*)\*([^*\n]+)\*(?!\*)", r"**\1**", text))
+
+
+def _text(text: str, **style: object) -> dict:
+    return {"type": "TextBlock", "text": markdown(text), "wrap": True, **style}
+
+
+def _lines(lines: list[str]) -> list[dict]:
+    return [_text(line, spacing="Small") for line in lines]
+
+
+def execute(title: str, verb: str, data: dict, style: str = "default") -> dict:
+    """An Action.Execute button, and an Action.Submit that carries the same data for older clients."""
+    payload = {"verb": verb, **data}
+    return {"type": "Action.Execute", "title": title, "verb": verb, "data": payload, "style": style,
+            "fallback": {"type": "Action.Submit", "title": title, "data": payload}}
+
+
+def card(body: list[dict], actions: list[dict] | None = None) -> dict:
+    content = {"type": "AdaptiveCard", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+               "version": CARD_VERSION, "body": body}
+    if actions:
+        content["actions"] = actions
+    return content
+
+
+def size(value: object) -> int:
+    return len(json.dumps(value).encode())  # escaped as ASCII: the longest form it may travel in
+
+
+def fitted(heading: list[dict], lines: list[str], actions: list[dict] | None = None) -> dict:
+    """A card of `heading` then `lines`, with the lines past Teams' limit left off and a last line saying so."""
+    whole = card([*heading, *_lines(lines)], actions)
+    if size(whole) <= CARD_BYTES:
+        return whole
+    room = CARD_BYTES - size(card([*heading, *_lines([MORE])], actions))
+    kept: list[str] = []
+    for line in lines:
+        room -= size(_text(line, spacing="Small")) + 2  # the separating ", "
+        if room < 0:
+            break
+        kept.append(line)
+    return card([*heading, *_lines([*kept, MORE])], actions)
+
+
+def text_card(text: str) -> dict:
+    return card([_text(text)])
+
+
+def error_card(text: str) -> dict:
+    return card([_text(f":warning: {text}", color="Attention")])
+
+
+def answer_card(result: Result, today: date) -> dict:
+    """An answer to a command, laid out from the same words as Slack's blocks and the terminal."""
+    match result:
+        case ReviewList() as listing:
+            more = present.more_line(listing, len(listing.rows))
+            lines = [*map(present.review_line, listing.rows), *([more] if more else [])]
+            return fitted([_text(present.list_heading(listing), weight="Bolder")], lines)
+        case ReviewDetail() as detail:
+            review = detail.review
+            heading = [_text(f"{review.reference} {present.safe(review.title)}".strip(), size="Large",
+                             weight="Bolder")]
+            lines = [*present.detail_lines(detail)[1:], "*Timeline*", *present.timeline_lines(detail),
+                     "*Open actions*", *present.action_lines(detail, today)]
+            actions = None
+            if detail.can_edit:
+                verbs = ([PUBLISH] if review.is_open else []) + ([REFER] if detail.assessment.needs_referral else [])
+                actions = [execute(BUTTONS[verb], verb, {"reference": review.reference}) for verb in verbs]
+            return fitted(heading, lines, actions)
+        case HistoryPage() as page:
+            return fitted([_text(f"History of {page.reference}", weight="Bolder")], present.history_lines(page))
+        case g.Help(topic=topic):
+            return fitted([], present.help_lines(topic))
+        case Done() | FormNeeded():
+            return text_card(present.as_text(result, today))
+    raise TypeError(f"no card for {type(result).__name__}")
+
+
+def notice_card(notice: Notice) -> dict:
+    """A notice as posted to a channel: the text, its details, and buttons an editor can act on."""
+    actions = None
+    if notice.buttons and notice.reference:
+        data = {"reference": notice.reference, "kind": notice.kind}
+        actions = [execute(BUTTONS[verb], verb, data, "positive" if verb != SNOOZE else "default")
+                   for verb in notice.buttons]
+    return fitted([_text(notice.text, weight="Bolder")], list(notice.lines), actions)
+
+
+def confirm_card(verb: str, data: dict) -> dict:
+    """The question a notice's button asks before it changes a record, for the user who clicked."""
+    question = QUESTIONS[verb].format(reference=data["reference"])
+    return card([_text(question, weight="Bolder")], [
+        execute("Yes", f"{verb}:{CONFIRM}", data, "positive"),
+        execute("No", f"{verb}:{CANCEL}", data),
+    ])
+
+
+def message(content: dict, text: str | None = None) -> dict:
+    """A message activity carrying one card; `text` is what notifications show."""
+    activity = {"type": "message", "attachments": [{"contentType": CONTENT_TYPE, "content": content}]}
+    if text:
+        activity["summary"] = markdown(text)
+    return activity
+
+
+def webhook_message(notice: Notice) -> dict:
+    """A notice in the envelope a Workflows webhook takes (no buttons: the webhook cannot answer them)."""
+    return {"type": "message", "attachments": [
+        {"contentType": CONTENT_TYPE, "contentUrl": None, "content": notice_card(replace(notice, buttons=()))}]}
