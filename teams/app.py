@@ -168,9 +168,11 @@ class TeamsBot:
     # What they asked
 
     def context(self, session: Session, user: str) -> service.Context:
-        actor = service.Actor(user, admin=user in self.settings.scr_admins)
-        return service.Context(session, actor, self.clock(), rulebooks(self.settings.scr_rapid_review_from),
-                               list_limit=LIST_ROWS)
+        # Only members of TEAMS_TENANT_ID get this far (`user_of`), so none is an outsider.
+        settings = self.settings
+        actor = service.Actor(user, admin=user in settings.scr_admins)
+        return service.Context(session, actor, self.clock(), rulebooks(settings.scr_rapid_review_from),
+                               list_limit=LIST_ROWS, readers=settings.scr_readers, admins=settings.scr_admins)
 
     def answer(self, user: str, text: str) -> dict:
         """Carry out a typed command as `user` and word the outcome as a card."""

@@ -16,7 +16,7 @@ from datetime import date
 from scr import grammar as g
 from scr import present
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
-from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList
+from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, RoleList
 
 CARD_VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -113,6 +113,8 @@ def answer_card(result: Result, today: date) -> dict:
             return fitted([_text(f"History of {page.reference}", weight="Bolder")], present.history_lines(page))
         case g.Help(topic=topic):
             return fitted([], present.help_lines(topic))
+        case RoleList() as roles:
+            return fitted([], present.role_lines(roles))
         case Done() | FormNeeded():
             return text_card(present.as_text(result, today))
     raise TypeError(f"no card for {type(result).__name__}")

@@ -23,11 +23,16 @@ def test_teams_is_off_without_a_client_id(web):
     assert status == 404
 
 
-def test_status_in_personal_chat_answers_with_a_card(teams_web, bot_framework, run):
+def test_status_in_personal_chat_answers_readers_with_a_card(teams_web, bot_framework, run):
     run('new SCR-1 initiated=2026-03-02 title="Child A"')
+    # SCR_READERS=granted: someone in the tenant with no role reads nothing until granted one (by object ID).
+    assert post(teams_web, activity(bot_framework, "status"), bot_framework.activity_token())[0] == 200
+    (refused,) = bot_framework.activities(PERSONAL)
+    assert "You don't have permission to read" in texts(card_of(refused))[0]
+    run(f"grant {ASKER_OID} viewer")
     status, _ = post(teams_web, activity(bot_framework, "status"), bot_framework.activity_token())
     assert status == 200
-    (reply,) = bot_framework.activities(PERSONAL)
+    reply = bot_framework.activities(PERSONAL)[-1]
     card = card_of(reply)
     assert "**SCR-1** Child A: due 2026-09-02, **84 days overdue**" in " ".join(texts(card))
     assert bot_framework.token_requests[0]["client_id"] and bot_framework.token_requests[0]["grant_type"] == \
@@ -36,6 +41,7 @@ def test_status_in_personal_chat_answers_with_a_card(teams_web, bot_framework, r
 
 def test_a_mention_in_a_channel_is_answered_privately(teams_web, bot_framework, run):
     run('new SCR-1 initiated=2026-03-02 title="Child A"')
+    run(f"grant {ASKER_OID} viewer")
     status, _ = post(teams_web, activity(bot_framework, "status scr-1", channel=True),
                      bot_framework.activity_token())
     assert status == 200
