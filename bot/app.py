@@ -21,6 +21,9 @@ from scr.rulebook import rulebooks
 from scr.settings import Settings
 
 log = logging.getLogger(__name__)
+# Slack gives up on an answer after 3 s: a change that cannot start within 2 s is refused ("busy, nothing changed")
+# rather than committed after the person was told it failed, and so made twice when they try again.
+WRITE_WAIT = 2.0
 
 
 @dataclass(frozen=True)
@@ -42,15 +45,15 @@ class Runtime:
         return service.Actor(user_id, outsider=not self.members(user_id))
 
     @contextmanager
-    def context(self, user_id: str, now: datetime | None = None) -> Iterator[service.Context]:
+    def context(self, user_id: str, now: datetime | None = None, write: bool = True) -> Iterator[service.Context]:
         """A use-case context for a Slack user, in one transaction that `CommandError` rolls back."""
-        with db.transaction(self.sessions) as session:
+        with db.transaction(self.sessions, write, WRITE_WAIT) as session:
             yield service.Context(session, self.actor(user_id), now or self.now(),
                                   rulebooks(self.settings.scr_rapid_review_from), list_limit=blocks.LIST_ROWS,
                                   readers=self.settings.scr_readers, admins=self.settings.scr_admins)
 
     def run(self, user_id: str, command, now: datetime | None = None) -> service.Result:
-        with self.context(user_id, now) as ctx:
+        with self.context(user_id, now, service.changes_records(command)) as ctx:
             return service.execute(ctx, command)
 
 

@@ -1,4 +1,10 @@
-"""Engine and sessions for SQLite and PostgreSQL, and the Alembic upgrade the `release` process runs."""
+"""Engine and sessions for SQLite and PostgreSQL, and the Alembic upgrade the `release` process runs.
+
+Writes serialise the same way on both databases. On PostgreSQL a use-case locks the rows it changes; SQLite has no
+row locks, so each write transaction takes the database's write lock up front (`BEGIN IMMEDIATE`) instead of at its
+first write, when another may already have changed what it read. Either way a write that waits longer than its
+transaction's `wait` gives up with `Busy`, and nothing is written.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +14,44 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from scr.grammar import CommandError
 
 # Inside the package, so that a wheel installed anywhere carries its own schema history.
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+WRITE, WAIT = "scr_write", "scr_wait"  # execution options of a transaction (see `transaction`)
+SQLITE_WAIT = 30.0  # seconds a write waits for another by default: jobs and the CLI can afford to
+
+
+class Busy(CommandError):
+    """Another change held what this one needed for longer than it could wait: nothing was written."""
+
+    def __init__(self) -> None:
+        super().__init__("The records are busy with another change, so nothing changed. Try again in a moment.")
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_WAIT})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
+            dbapi_connection.isolation_level = None  # we say BEGIN ourselves (below), not the driver
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection) -> None:
+            options = connection.get_execution_options()
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(1000 * (options.get(WAIT) or SQLITE_WAIT))}")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE) else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
@@ -35,11 +61,39 @@ def make_sessions(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def _lock_timed_out(error: OperationalError) -> bool:
+    # PostgreSQL: lock_not_available; SQLite: the busy timeout passed (SQLITE_BUSY and its variants).
+    return (getattr(error.orig, "sqlstate", None) == "55P03"
+            or str(getattr(error.orig, "sqlite_errorname", "")).startswith("SQLITE_BUSY"))
+
+
 @contextmanager
-def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: committed if the block ends normally, rolled back (nothing written) otherwise."""
-    with sessions() as session, session.begin():
-        yield session
+def transaction(sessions: sessionmaker[Session], write: bool = True, wait: float | None = None) -> Iterator[Session]:
+    """One unit of work: committed if the block ends normally, rolled back (nothing written) otherwise.
+
+    A write transaction (the default) holds SQLite's write lock from its first statement; a read-only one
+    (`write=False`) reads a consistent snapshot without waiting for writers. Waiting more than `wait` seconds for
+    another change's locks (default: SQLite's 30 s, PostgreSQL's none) raises `Busy`.
+    """
+    try:
+        with sessions() as session, session.begin():
+            connection = session.connection(execution_options={WRITE: write, WAIT: wait})
+            if wait is not None and connection.dialect.name == "postgresql":
+                session.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{int(wait * 1000)}"})
+            yield session
+    except OperationalError as error:
+        if _lock_timed_out(error):
+            raise Busy() from None
+        raise
+
+
+def lock_table(session: Session, table: str) -> None:
+    """Serialise writers of `table` where a row lock cannot (the row may not exist yet); readers go on.
+
+    SQLite's write transactions already hold the whole database.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
 
 
 def alembic_config(url: str) -> Config:

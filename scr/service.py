@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from scr import db
 from scr import grammar as g
 from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
 from scr.grammar import CommandError
@@ -494,6 +495,7 @@ def grant_role(ctx: Context, command: g.GrantRole) -> Result:
     held = _held_by_setting(ctx, command.user, command.role)
     if held:
         return held
+    db.lock_table(ctx.session, Grant.__tablename__)
     grant = ctx.session.get(Grant, command.user)
     old = grant.role if grant else None
     if old == command.role:
@@ -509,6 +511,7 @@ def grant_role(ctx: Context, command: g.GrantRole) -> Result:
 def revoke_role(ctx: Context, command: g.RevokeRole) -> Result:
     authorise(ctx, "admin", "revoke roles")
     _held_by_setting(ctx, command.user, None)
+    db.lock_table(ctx.session, Grant.__tablename__)
     grant = ctx.session.get(Grant, command.user)
     if grant is None:
         return Done(f"<@{command.user}> holds no role, so there is nothing to revoke.")
@@ -537,6 +540,11 @@ def snooze(ctx: Context, reference: str, kind: str, days: int = 7) -> Done:
 
 # Commands that read the records: each needs a reader (SCR_READERS).
 READS = (g.Status, g.ListReviews, g.History)
+
+
+def changes_records(command: g.Command) -> bool:
+    """Whether `command` may write (its transaction then takes the write lock up front)."""
+    return not isinstance(command, (*READS, g.Help, g.Roles))
 
 
 def execute(ctx: Context, command: g.Command) -> Result:

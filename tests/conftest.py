@@ -66,12 +66,18 @@ def run(sessions):
     return run
 
 
+# What scr.db says to begin a transaction on SQLite (its lock wait, BEGIN IMMEDIATE) or PostgreSQL (lock_timeout):
+# not queries, and the same for every transaction.
+TRANSACTION_CONTROL = ("PRAGMA busy_timeout", "BEGIN", "SELECT set_config('lock_timeout'")
+
+
 @contextmanager
 def count_statements(engine: Engine) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def before(_conn, _cursor, statement, _params, _context, _many):
-        statements.append(statement)
+        if not statement.startswith(TRANSACTION_CONTROL):
+            statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", before)
     try:

@@ -15,7 +15,7 @@ def register(app: App, runtime) -> None:
         if event.get("tab", "home") != "home":
             return
         try:
-            with runtime.context(event["user"]) as ctx:
+            with runtime.context(event["user"], write=False) as ctx:
                 service.authorise(ctx, "viewer", "read reviews")
                 view = blocks.home_view(service.list_reviews(ctx.session, ctx.today, ctx.rulebooks,
                                                              limit=blocks.HOME_ROWS))
