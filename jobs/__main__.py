@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     except OperationalError as error:
         print(f"jobs: cannot use the database: {error.orig}", file=sys.stderr)
         return 1
-    print(f"{report.delivered} notices delivered, {report.failed} left for the next run.")
+    print(f"{report.delivered} notices delivered, {report.failed} left for the next run, "
+          f"{report.undeliverable} undeliverable, {report.cancelled} resolved before sending.")
     return 0
 
 

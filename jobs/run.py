@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import socket
 import threading
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,20 +17,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs import ledger
 from jobs.delivery import ConsoleSender, DeliveryReport, Sender, SlackSender, TeamsSender, deliver
 from scr import db
-from scr.models import Action, Review
-from scr.notices import ACTION_OVERDUE, NoticeRules, plan_notices
+from scr.models import Action, LedgerEntry, Review
+from scr.notices import ACTION_OVERDUE, DIGEST, Notice, NoticeRules, plan_notices
 from scr.rulebook import rulebooks
 from scr.settings import Settings
 
-# A sender holding a notice longer than this is presumed dead, and the notice is sent by the next run instead.
-LEASE = timedelta(minutes=5)
 REVIEW_COLUMNS = (Review.id, Review.reference, Review.title, Review.regime, Review.incident, Review.notified,
                   Review.initiated, Review.completed, Review.published, Review.withheld, Review.referred,
                   Review.delay_reason)
 
 
 def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who holds a claim: this process, and this run of it (the worker's jobs may overlap)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def senders_for(settings: Settings) -> dict[str, Sender]:
@@ -49,20 +50,71 @@ def notice_rules(settings: Settings) -> NoticeRules:
     )
 
 
-def plan(session: Session, settings: Settings, as_of: date):
-    """Every notice due on `as_of`: four queries whatever the number of reviews."""
+def plan(session: Session, settings: Settings, as_of: date, subject: str | None = None) -> list[Notice]:
+    """Every notice due on `as_of`: five queries at most, whatever the number of reviews.
+
+    Given a `subject` (review:ID or action:ID), every notice about it that the record calls for on `as_of`, whether
+    or not it was sent already: what `still_due` compares a stored notice with.
+    """
     worth_a_look = or_(
         and_(Review.published.is_(None), Review.withheld.is_(None)),
         and_(Review.withheld.is_not(None), Review.referred.is_(None)),
         Review.published > as_of - timedelta(days=7),
     )
-    reviews = session.execute(select(*REVIEW_COLUMNS).where(worth_a_look).execution_options(yield_per=5000))
-    actions = session.execute(
-        select(Action.id, Review.reference, Action.number, Action.text, Action.owner, Action.due)
-        .join(Review).where(Action.done.is_(None), Action.due < as_of)
+    reviews = select(*REVIEW_COLUMNS).where(worth_a_look)
+    actions = (select(Action.id, Review.reference, Action.number, Action.text, Action.owner, Action.due)
+               .join(Review).where(Action.done.is_(None), Action.due < as_of))
+    if subject is None:
+        last_sent = ledger.last_sent(session)
+        undeliverable = _references(session, ledger.undeliverable(session, _start_of(as_of - timedelta(days=7),
+                                                                                        settings)))
+    else:
+        kind, _, number = subject.partition(":")
+        reviews = reviews.where(Review.id == int(number)) if kind == "review" else None
+        actions = actions.where(Action.id == int(number)) if kind == "action" else None
+        last_sent, undeliverable = {}, []
+    return plan_notices(
+        session.execute(reviews.execution_options(yield_per=5000)) if reviews is not None else [],
+        session.execute(actions) if actions is not None else [],
+        as_of, notice_rules(settings), rulebooks(settings.scr_rapid_review_from), last_sent,
+        ledger.snoozed(session, as_of, subject), undeliverable,
     )
-    return plan_notices(reviews, actions, as_of, notice_rules(settings), rulebooks(settings.scr_rapid_review_from),
-                        ledger.last_sent(session), ledger.snoozed(session, as_of))
+
+
+def _start_of(day: date, settings: Settings) -> datetime:
+    return datetime.combine(day, time.min, settings.timezone)
+
+
+def _references(session: Session, subjects: list[str]) -> list[str]:
+    """The references of the reviews (or of the actions' reviews) that `subjects` name."""
+    ids = {kind: {int(subject.partition(":")[2]) for subject in subjects if subject.startswith(f"{kind}:")}
+           for kind in ("review", "action")}
+    if not any(ids.values()):
+        return []
+    query = (select(Review.reference).outerjoin(Action)
+             .where(or_(Review.id.in_(ids["review"]), Action.id.in_(ids["action"]))).distinct())
+    return sorted(session.scalars(query))
+
+
+def ledger_key(destination: str, notice: Notice) -> str:
+    return f"{destination}:{notice.key}"
+
+
+def still_due(settings: Settings, session: Session, entry: LedgerEntry) -> bool:
+    """Whether the record still calls for a stored notice: what was resolved (or snoozed) since is not sent.
+
+    The digest is a summary of its day, and goes as planned.
+    """
+    if entry.subject == DIGEST:
+        return True
+    return any(ledger_key(entry.destination, notice) == entry.key
+               for notice in plan(session, settings, entry.due_on, entry.subject))
+
+
+def deliver_pending(settings: Settings, sessions: sessionmaker[Session], senders: dict[str, Sender],
+                    clock: Callable[[], datetime], stop: threading.Event | None = None) -> DeliveryReport:
+    """Send what the ledger holds: this run's notices and what earlier runs could not deliver."""
+    return deliver(sessions, senders, worker_name(), clock, settings.lease, partial(still_due, settings), stop)
 
 
 def run_once(settings: Settings, sessions: sessionmaker[Session], senders: dict[str, Sender], as_of: date,
@@ -71,7 +123,7 @@ def run_once(settings: Settings, sessions: sessionmaker[Session], senders: dict[
     with sessions() as session:
         notices = plan(session, settings, as_of)
     rows = [
-        {"key": f"{destination}:{notice.key}", "destination": destination, "kind": notice.kind,
+        {"key": ledger_key(destination, notice), "destination": destination, "kind": notice.kind,
          "subject": notice.subject, "window": notice.window, "channel": notice.channel, "due_on": as_of,
          "body": json.dumps(sender.render(notice))}
         for notice in notices
@@ -81,7 +133,7 @@ def run_once(settings: Settings, sessions: sessionmaker[Session], senders: dict[
     ]
     with db.transaction(sessions) as session:
         ledger.record(session, rows, clock())
-    return deliver(sessions, senders, worker_name(), clock, LEASE, stop)
+    return deliver_pending(settings, sessions, senders, clock, stop)
 
 
 def console_senders(out) -> dict[str, Sender]:

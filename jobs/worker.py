@@ -1,8 +1,9 @@
 """The `worker` process: one APScheduler BlockingScheduler, its jobs defined here in code.
 
 Every day at POST_AT (in SCR_TIMEZONE) it runs the day's notices, and once at start-up so that a restarted worker
-catches up; every 15 minutes it retries what is still undelivered. On SIGTERM (Heroku allows 30 seconds) it stops
-after the notice in flight and gives the rest back to the ledger for the next run.
+catches up; every 15 minutes it retries what is still undelivered, and plans the day again if its run failed (the
+database was away) until that succeeds. On SIGTERM (Heroku allows 30 seconds) it stops after the notice in flight
+and gives the rest back to the ledger for the next run.
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.delivery import deliver
-from jobs.run import LEASE, run_once, senders_for, worker_name
+from jobs.run import deliver_pending, run_once, senders_for
 from scr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,22 +29,38 @@ POST_AT = {"hour": 9, "minute": 0}
 RETRY_MINUTES = 15
 
 
-def build_scheduler(settings: Settings, sessions: sessionmaker[Session], stop: threading.Event) -> BlockingScheduler:
+def build_scheduler(settings: Settings, sessions: sessionmaker[Session], stop: threading.Event,
+                    clock: Callable[[], datetime] | None = None) -> BlockingScheduler:
     senders = senders_for(settings)
     zone = settings.timezone
-
-    def clock() -> datetime:
-        return datetime.now(zone)
+    clock = clock or partial(datetime.now, zone)
+    unplanned = threading.Event()  # set from a day's run until it succeeds
 
     def notices() -> None:
-        report = run_once(settings, sessions, senders, clock().date(), clock, stop)
-        log.info("notices: %s delivered, %s failed and %s left by a stop (both retried later)",
-                 report.delivered, report.failed, report.abandoned)
+        unplanned.set()
+        try:
+            report = run_once(settings, sessions, senders, clock().date(), clock, stop)
+        except SQLAlchemyError as error:
+            log.warning("notices: the database failed (%s): planning the day again in %s minutes",
+                        type(error).__name__, RETRY_MINUTES)
+            return
+        unplanned.clear()
+        log.info("notices: %s delivered, %s failed (retried later), %s undeliverable, %s resolved before sending, "
+                 "%s left by a stop", report.delivered, report.failed, report.undeliverable, report.cancelled,
+                 report.stopped)
 
     def retry() -> None:
-        report = deliver(sessions, senders, worker_name(), clock, LEASE, stop)
-        if report.delivered or report.failed:
-            log.info("retry: %s delivered, %s failed", report.delivered, report.failed)
+        if unplanned.is_set():
+            notices()
+            return
+        try:
+            report = deliver_pending(settings, sessions, senders, clock, stop)
+        except SQLAlchemyError as error:
+            log.warning("retry: the database failed (%s)", type(error).__name__)
+            return
+        if report.delivered or report.failed or report.undeliverable:
+            log.info("retry: %s delivered, %s failed, %s undeliverable", report.delivered, report.failed,
+                     report.undeliverable)
 
     scheduler = BlockingScheduler(timezone=zone, job_defaults={
         "coalesce": True,  # a day missed while the dyno slept runs once, not once per missed day

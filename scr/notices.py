@@ -6,7 +6,7 @@ so the ledger that stores them (`jobs.ledger`) can refuse the second copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
@@ -70,6 +70,7 @@ class Digest:
     overdue: list[str] = field(default_factory=list)
     needs_referral: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
+    undeliverable: list[str] = field(default_factory=list)  # references whose notices were given up this week
 
 
 def _label(review: ReviewFacts) -> str:
@@ -155,28 +156,32 @@ def _digest_notice(digest: Digest, as_of: date, rules: NoticeRules) -> Notice | 
     lines = [f"Open reviews: {digest.open}"]
     for heading, references in (("Overdue", digest.overdue),
                                 ("Needs referral to the national panel", digest.needs_referral),
-                                ("Published in the last week", digest.published)):
+                                ("Published in the last week", digest.published),
+                                ("Notices that could not be delivered", digest.undeliverable)):
         if references:
             shown = ", ".join(references[:20]) + (f" and {len(references) - 20} more" if len(references) > 20 else "")
             lines.append(f"*{heading}* ({len(references)}): {shown}")
-    quiet = not (digest.overdue or digest.needs_referral or digest.published)
+    quiet = not (digest.overdue or digest.needs_referral or digest.published or digest.undeliverable)
     text = ("Weekly digest: nothing to report: no review is overdue or needs referral, and none was published."
             if quiet else
             f"Weekly digest: {len(digest.overdue)} overdue, {len(digest.needs_referral)} needing referral to the "
-            f"national panel, {len(digest.published)} published.")
+            f"national panel, {len(digest.published)} published."
+            + (f" {len(digest.undeliverable)} with notices that could not be delivered." if digest.undeliverable
+               else ""))
     return Notice(DIGEST, DIGEST, nominal.isoformat(), rules.reminder_channel, text, tuple(lines))
 
 
 def plan_notices(reviews: Iterable[ReviewFacts], actions: Iterable[ActionFacts], as_of: date, rules: NoticeRules,
                  rulebooks: dict[str, Rulebook], last_sent: dict[tuple[str, str], date],
-                 snoozed: dict[tuple[str, str], date]) -> list[Notice]:
+                 snoozed: dict[tuple[str, str], date], undeliverable: Sequence[str] = ()) -> list[Notice]:
     """Every notice due on `as_of`. On a weekend or bank holiday nothing is due: it waits for the next working day.
 
-    `last_sent` is the day each (subject, kind) was last noticed, for repeats; `snoozed` the day each snooze ends.
+    `last_sent` is the day each (subject, kind) was last noticed, for repeats; `snoozed` the day each snooze ends;
+    `undeliverable` the references whose notices were given up in the past week, for the digest.
     """
     if not is_working_day(as_of):
         return []
-    digest = Digest()
+    digest = Digest(undeliverable=list(undeliverable))
     notices = [notice for review in reviews
                for notice in _review_notices(review, as_of, rulebooks[review.regime], rules, last_sent, digest)]
     notices += filter(None, (_action_notice(action, as_of, rules, last_sent) for action in actions))

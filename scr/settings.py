@@ -6,6 +6,7 @@ the processes print before exiting; nothing deeper in the code reads `os.environ
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     teams_openid_url: str = BOT_FRAMEWORK_OPENID_URL
     teams_login_url: str = MICROSOFT_LOGIN_URL
     scr_teams_channel: str | None = None
+    # A single send (its retries included) must finish well inside one lease: see jobs.delivery.
+    scr_lease_seconds: int = Field(300, ge=60, le=86400)
     # DOMAIN.md: partnerships differ on whether the rapid review's 15 working days run from the notification or
     # from becoming aware of the incident.
     scr_rapid_review_from: Literal["notified", "incident"] = "notified"
@@ -177,6 +180,10 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.scr_timezone)
+
+    @property
+    def lease(self) -> timedelta:
+        return timedelta(seconds=self.scr_lease_seconds)
 
     @property
     def escalation_channel(self) -> str | None:

@@ -1,7 +1,9 @@
 """A fake Slack on loopback: the Web API (`SLACK_API_URL` points at it), `response_url`s and incoming webhooks.
 
 It records every call and answers as Slack does, or refuses the next calls as a test tells it to (429 with
-Retry-After, 5xx), so that retries and delivery can be tested over real HTTP.
+Retry-After, 5xx, before or after doing what was asked), so that retries and delivery can be tested over real HTTP.
+It keeps the messages posted to each conversation, with their metadata, and answers `conversations.history` from
+them; and it can hold its answer to a call (`hold`), to time a crash between Slack's `ok` and the caller hearing it.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ class Call:
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.refusals: deque[tuple[int, dict[str, str], str]] = deque()
+        self.refusals: deque[tuple[int, dict[str, str], str, bool]] = deque()
+        self.messages: dict[str, list[dict]] = {}  # conversation ID → its messages, oldest first
+        self.clock = time.time  # the time a message is posted at, as its `ts` shows
+        self.holding: str | None = None  # the Web API method whose next answer waits for `let_go`
+        self.held = threading.Event()  # set once that call was done and its answer is waiting
+        self._let_go = threading.Event()
+        self._in_flight = 0
         self.delay = 0.0  # seconds each call takes, to widen races in tests
         self.socket_mode_url = ""  # what apps.connections.open hands out
         self.users: dict[str, dict] = {}  # users.info answers by user ID; anyone else is a full member of T0TEAM
@@ -43,7 +51,13 @@ class FakeSlack:
                 pass
 
             def do_POST(self) -> None:
-                fake._handle(self)
+                with fake.lock:
+                    fake._in_flight += 1
+                try:
+                    fake._handle(self)
+                finally:
+                    with fake.lock:
+                        fake._in_flight -= 1
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
@@ -64,14 +78,35 @@ class FakeSlack:
     def response_url(self, name: str = "r1") -> str:
         return f"{self.base}/respond/{name}"
 
-    def refuse(self, status: int, times: int = 1, path: str = "/", **headers: str) -> None:
-        """Refuse the next `times` calls whose path starts with `path` with `status` (and `headers`)."""
-        self.refusals.extend([(status, headers, path)] * times)
+    def refuse(self, status: int, times: int = 1, path: str = "/", after: bool = False, **headers: str) -> None:
+        """Refuse the next `times` calls whose path starts with `path` with `status` (and `headers`); `after`: do what
+        was asked first (the answer is lost, not the request)."""
+        self.refusals.extend([(status, headers, path, after)] * times)
+
+    def hold(self, method: str) -> None:
+        """Do the next call of `method`, then hold its answer until `let_go`."""
+        self.holding = method
+        self.held.clear()
+        self._let_go.clear()
+
+    def let_go(self) -> None:
+        self.holding = None
+        self._let_go.set()
+
+    def wait_idle(self, seconds: float = 10) -> None:
+        """Wait for the calls under way to be done, as Slack finishes a request whose sender died."""
+        deadline = time.monotonic() + seconds
+        while self._in_flight and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def posted(self, channel: str) -> list[dict]:
+        return self.messages.get(channel, [])
 
     def named(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
     def close(self) -> None:
+        self.let_go()
         self.server.shutdown()
         self.server.server_close()
 
@@ -89,10 +124,12 @@ class FakeSlack:
             refusal = next((r for r in self.refusals if path.startswith(r[2])), None)
             if refusal is not None:
                 self.refusals.remove(refusal)
-            else:
+            if refusal is None or refusal[3]:
                 self.calls.append(Call(path, method, params, dict(request.headers)))
         if refusal is not None:
-            status, headers, _ = refusal
+            status, headers, _, after = refusal
+            if after:
+                self._answer(method, params)
             body = json.dumps({"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}).encode()
             request.send_response(status)
             for name, value in headers.items():
@@ -112,6 +149,9 @@ class FakeSlack:
             answer = {"ok": False, "error": "invalid_auth"}
         else:
             answer = self._answer(method, params)
+        if method == self.holding:
+            self.held.set()
+            self._let_go.wait()
         body = json.dumps(answer).encode()
         request.send_response(200)
         request.send_header("Content-Type", "application/json")
@@ -123,7 +163,11 @@ class FakeSlack:
         if method == "auth.test":
             return {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T0TEAM", "user": "scr-bot"}
         if method == "chat.postMessage":
-            return {"ok": True, "channel": params.get("channel"), "ts": f"{time.time():.0f}.{next(self._ts):06d}"}
+            return self._post(params)
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": self._conversation(params["users"])}}
+        if method == "conversations.history":
+            return self._history(params)
         if method == "users.info":
             user = {"id": params.get("user"), "team_id": "T0TEAM", "is_restricted": False,
                     "is_ultra_restricted": False, "deleted": False}
@@ -133,6 +177,37 @@ class FakeSlack:
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": "V1"}}
         return {"ok": True}
+
+    @staticmethod
+    def _conversation(channel: str) -> str:
+        """A post to a user's ID goes to the bot's direct messages with them, a conversation of its own."""
+        return f"D{channel}" if channel.startswith(("U", "W")) else channel
+
+    def _post(self, params: dict) -> dict:
+        channel = self._conversation(params["channel"])
+        message = {"type": "message", "ts": f"{self.clock():.0f}.{next(self._ts):06d}", "bot_id": "BBOT",
+                   "text": params.get("text", "")}
+        if params.get("metadata"):
+            metadata = params["metadata"]
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
+        with self.lock:
+            self.messages.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"], "message": message}
+
+    def _history(self, params: dict) -> dict:
+        """Newest first, after `oldest`, `limit` a page (100 unless asked), the next page's cursor while there is one;
+        metadata only with `include_all_metadata`, as Slack answers."""
+        oldest = float(params.get("oldest") or 0)
+        with self.lock:
+            newest_first = [m for m in reversed(self.posted(params["channel"])) if float(m["ts"]) > oldest]
+        start = int(params.get("cursor") or 0)
+        end = start + int(params.get("limit") or 100)
+        show_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        page = [m if show_metadata else {k: v for k, v in m.items() if k != "metadata"}
+                for m in newest_first[start:end]]
+        more = end < len(newest_first)
+        return {"ok": True, "messages": page, "has_more": more,
+                "response_metadata": {"next_cursor": str(end) if more else ""}}
 
 
 SIGNING_SECRET = "test-signing-secret"

@@ -87,8 +87,10 @@ def test_the_manifest_asks_for_what_the_listeners_use_and_no_more():
     from pathlib import Path
 
     manifest = json.loads((Path(__file__).resolve().parents[2] / "manifest.json").read_text())
-    # users:read: whether the person asking is a guest or from another organisation (bot.members)
-    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "users:read"]
+    # users:read: whether the person asking is a guest or from another organisation (bot.members). The history
+    # scopes let delivery look for a notice whose outcome is unknown before posting it again.
+    assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "users:read", "channels:history",
+                                                         "groups:history", "im:history", "im:write"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/scr"]
     assert manifest["features"]["slash_commands"][0]["should_escape"] is True  # mentions arrive as <@U…|name>
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]

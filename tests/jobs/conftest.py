@@ -19,7 +19,8 @@ def day(settings, sessions, fake_slack):
         if teams:
             senders["teams"] = TeamsSender(fake_slack.teams_url, backoff=0.01)
         moment = at or datetime.combine(date.fromisoformat(as_of), datetime.min.time(), LONDON) + timedelta(hours=9)
-        return run_once(settings, sessions, senders, date.fromisoformat(as_of),
-                        lambda: moment + timedelta(minutes=minutes_later))
+        moment += timedelta(minutes=minutes_later)
+        fake_slack.clock = moment.timestamp  # what Slack posts in this run carries the run's time
+        return run_once(settings, sessions, senders, date.fromisoformat(as_of), lambda: moment)
 
     return day

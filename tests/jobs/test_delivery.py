@@ -1,12 +1,19 @@
 """Delivery against a fake Slack on loopback: each notice once, refusals retried, nothing lost or doubled."""
 
 import json
+import threading
 import time
 from collections import Counter
+from datetime import date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import func, select
 
+from jobs import ledger
+from jobs.delivery import SlackSender, deliver
+from jobs.run import run_once, still_due, worker_name
 from scr.models import LedgerEntry
+from tests.conftest import LONDON
 
 
 def _posts(fake_slack):
@@ -81,7 +88,8 @@ def test_what_is_still_refused_waits_in_the_ledger_for_the_next_run(run, day, fa
     assert (report.delivered, report.failed) == (0, 1)
     with sessions() as session:
         entry = session.scalars(select(LedgerEntry)).one()
-        assert (entry.status, entry.last_error) == ("pending", "Slack refused: 500 fatal_error")
+        # A 5xx may come after Slack posted: the next attempt looks in the channel first.
+        assert (entry.status, entry.last_error) == ("unknown", "Slack refused: 500 fatal_error")
     fake_slack.refusals.clear()
     assert day("2026-11-26", digest=False).delivered == 1
     assert len(_posts(fake_slack)) == 1
@@ -103,3 +111,91 @@ def test_one_row_per_notice_and_destination(run, day, sessions):
         counts = Counter(session.scalars(select(LedgerEntry.destination)))
         assert session.scalar(select(func.count(func.distinct(LedgerEntry.key)))) == 11
     assert counts == {"slack": 6, "teams": 5}  # the action goes to its owner in Slack only
+
+
+def test_each_post_carries_its_ledger_key_in_message_metadata(run, day, fake_slack, sessions):
+    run("new LATE initiated=2026-01-05")
+    day("2026-11-26", digest=False)
+    with sessions() as session:
+        key = session.scalar(select(LedgerEntry.key))
+    assert fake_slack.posted("C0ESCALATE")[0]["metadata"] == {"event_type": "scr_notice",
+                                                               "event_payload": {"key": key}}
+
+
+def test_a_post_whose_answer_is_lost_is_found_in_the_channel_and_not_posted_again(run, day, fake_slack, sessions):
+    run("new LATE initiated=2026-01-05")
+    run("action LATE add \"Audit referrals\" owner=U0OWNER due=2026-10-01")
+    # Slack posts both, then answers 500: the outcome is unknown to the sender.
+    fake_slack.refuse(500, times=2, path="/api/chat.postMessage", after=True)
+    report = day("2026-11-26", digest=False)
+    assert (report.delivered, report.failed) == (2, 0)
+    assert len(fake_slack.posted("C0ESCALATE")) == 1
+    assert len(fake_slack.posted("DU0OWNER")) == 1  # the owner's direct messages, read through conversations.open
+    assert len(_posts(fake_slack)) == 2
+    with sessions() as session:
+        assert set(session.scalars(select(LedgerEntry.status))) == {"delivered"}
+
+
+def test_a_notice_resolved_before_it_is_sent_is_not_posted(run, day, fake_slack, sessions):
+    run("new LATE initiated=2026-01-05")
+    run("new HELD initiated=2026-02-01")
+    run('withhold HELD reason="x" on=2026-08-01')
+    fake_slack.refuse(403, times=2, path="/api/chat.postMessage")
+    assert day("2026-11-26", digest=False).failed == 2  # both wait in the ledger
+    run("refer HELD on=2026-11-25")
+    report = day("2026-11-26", digest=False, minutes_later=15)
+    assert [p.params["text"] for p in _posts(fake_slack)] == [
+        "Escalation: Completion and publication for LATE is overdue: it was due 2026-07-05, 144 days ago."]
+    assert (report.delivered, report.cancelled) == (1, 1)
+    with sessions() as session:
+        assert session.scalar(select(LedgerEntry.status).where(LedgerEntry.kind == "referral")) == "cancelled"
+
+
+def test_attempts_are_capped_then_the_notice_is_reported_undeliverable_in_the_log_and_digest(
+        run, day, fake_slack, sessions, caplog):
+    run('new LATE initiated=2026-01-05 title="Child A"')
+    fake_slack.refuse(403, times=100, path="/api/chat.postMessage")
+    for attempt in range(ledger.MAX_ATTEMPTS):
+        report = day("2026-11-26", digest=False, minutes_later=15 * attempt)
+    refusals_left = len(fake_slack.refusals)
+    day("2026-11-26", digest=False, minutes_later=15 * ledger.MAX_ATTEMPTS)
+    assert len(fake_slack.refusals) == refusals_left  # not tried again
+    assert (report.failed, report.undeliverable) == (0, 1)
+    with sessions() as session:
+        entry = session.scalars(select(LedgerEntry)).one()
+        assert (entry.status, entry.attempts) == ("given_up", ledger.MAX_ATTEMPTS)
+    given_up = [r.getMessage() for r in caplog.records if "undeliverable" in r.getMessage()]
+    assert given_up == [f"notice {entry.key} undeliverable after {ledger.MAX_ATTEMPTS} attempts, given up: "
+                        "Slack refused: 403 fatal_error"]
+    assert not any("Child A" in r.getMessage() for r in caplog.records)
+    fake_slack.refusals.clear()
+    day("2026-11-30")  # Monday: the digest
+    digest = next(p.params for p in _posts(fake_slack) if p.params["text"].startswith("Weekly digest"))
+    assert digest["text"].endswith("1 with notices that could not be delivered.")
+    assert "*Notices that could not be delivered* (1): LATE" in json.dumps(digest["blocks"])
+
+
+def test_a_batch_that_outlives_its_lease_is_not_taken_over_while_it_is_still_sending(run, settings, sessions,
+                                                                                      fake_slack):
+    for n in range(1, 9):
+        run(f"new LATE-{n} initiated=2026-01-0{n}")
+    senders = {"slack": SlackSender(settings.slack_bot_token, settings.slack_api_url, backoff=0.01)}
+    clock = partial(datetime.now, LONDON)
+    stopped = threading.Event()
+    stopped.set()
+    run_once(settings, sessions, senders, date(2026, 11, 26), clock, stopped)  # recorded, none sent yet
+    fake_slack.delay = 0.3  # nine posts: a batch of about three seconds, against a lease of one
+    lease = timedelta(seconds=1)
+    reports = []
+
+    def sender() -> None:
+        reports.append(deliver(sessions, senders, worker_name(), clock, lease, partial(still_due, settings)))
+
+    first = threading.Thread(target=sender)
+    first.start()
+    time.sleep(1.5)
+    sender()  # a second process, started after the first one's lease would have run out
+    first.join()
+    texts = Counter(p.params["text"] for p in _posts(fake_slack))
+    assert len(texts) == 9 and set(texts.values()) == {1}
+    assert sorted(report.delivered for report in reports) == [0, 9]

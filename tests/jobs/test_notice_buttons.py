@@ -58,4 +58,4 @@ def test_planning_runs_a_fixed_number_of_statements(settings, engine, sessions, 
             notices = plan(session, settings, date(2026, 11, 26))
         counts.append(len(statements))
         assert notices
-    assert counts[0] == counts[1] == 4
+    assert counts[0] == counts[1] == 5

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scr import db
 from scr.models import LedgerEntry, Review
@@ -55,6 +55,7 @@ def test_a_run_killed_mid_delivery_loses_no_notice(settings, sessions, fake_slac
     _wait_for(lambda: len(fake_slack.named("chat.postMessage")) >= 3)
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=10)
+    fake_slack.wait_idle()  # a post the run had sent when it died still lands
     with sessions() as session:
         assert session.scalar(select(LedgerEntry.status).where(LedgerEntry.status == "sending").limit(1))
     fake_slack.delay = 0
@@ -63,8 +64,29 @@ def test_a_run_killed_mid_delivery_loses_no_notice(settings, sessions, fake_slac
     assert report.failed == 0
     texts = _texts(fake_slack)
     assert len(texts) == 11  # every notice arrived
-    # The one post in flight when the run died may arrive twice: Slack took it, the ledger never heard.
-    assert sum(texts.values()) - len(texts) <= 1
+    assert set(texts.values()) == {1}  # the post in flight when the run died, if Slack took it, was found there
+    with sessions() as session:
+        assert set(session.scalars(select(LedgerEntry.status))) == {"delivered"}
+
+
+def test_a_run_killed_between_slacks_ok_and_the_ledgers_mark_posts_exactly_once(settings, sessions, fake_slack, day):
+    _seed_overdue(sessions, 3)
+    fake_slack.hold("chat.postMessage")  # Slack posts the first notice, and its `ok` waits
+    run = subprocess.Popen(ONCE, cwd=ROOT, env=bot_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert fake_slack.held.wait(60)
+    run.send_signal(signal.SIGKILL)
+    run.wait(timeout=10)
+    fake_slack.let_go()
+    posted = fake_slack.posted("C0ESCALATE") + fake_slack.posted("C0REMIND")
+    assert len(posted) == 1
+    with sessions() as session:
+        assert session.scalar(select(func.count()).where(LedgerEntry.status == "delivered")) == 0
+    # The next run, once the dead run's lease has run out, finds that one in the channel and posts the rest.
+    report = day("2026-11-26", at=datetime.now(LONDON) + timedelta(minutes=6))
+    posted = fake_slack.posted("C0ESCALATE") + fake_slack.posted("C0REMIND")
+    assert len(posted) == 4 and len({message["text"] for message in posted}) == 4
+    assert (report.delivered, report.failed) == (4, 0)
+    assert len(fake_slack.named("conversations.history")) >= 1
     with sessions() as session:
         assert set(session.scalars(select(LedgerEntry.status))) == {"delivered"}
 
