@@ -8,7 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
@@ -64,6 +65,25 @@ def make_client(settings: Settings) -> WebClient:
     return client
 
 
+# What a listener raises when a signed request lacks a field it reads, or has one of the wrong kind.
+MALFORMED = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+_KINDS = {"block_actions", "view_submission", "view_closed", "event_callback", "shortcut", "message_action"}
+
+
+def answer_failure(error: Exception, body: dict) -> BoltResponse:
+    """Bolt's error handler: one short line (never the body, nor the error's text, which may quote it), and a 4xx
+    for a request that is not one we handle or lacks what we need; a 500 only for a failure of our own."""
+    kind = body.get("type") if body.get("type") in _KINDS else "command" if "command" in body else "request"
+    if isinstance(error, BoltUnhandledRequestError):
+        log.warning("no listener for this Slack %s", kind)
+        return BoltResponse(status=404, body="")
+    if isinstance(error, MALFORMED):
+        log.warning("malformed Slack %s: %s", kind, type(error).__name__)
+        return BoltResponse(status=400, body="")
+    log.error("Slack %s failed: %s", kind, type(error).__name__)
+    return BoltResponse(status=500, body="")
+
+
 def create_app(settings: Settings, sessions: sessionmaker[Session], clock: Callable[[], datetime] | None = None) -> App:
     settings.require("slack_bot_token", "slack_signing_secret", purpose="to connect to Slack")
     members = Members(settings.slack_bot_token, settings.slack_api_url).is_member
@@ -71,10 +91,15 @@ def create_app(settings: Settings, sessions: sessionmaker[Session], clock: Calla
     app = App(
         client=make_client(settings),
         signing_secret=settings.slack_signing_secret,
+        logger=logging.getLogger("slack_bolt"),  # Bolt's loggers then take its level (scr.logs), not the root's
         # Answers are computed before the HTTP response and carried in the ack itself: no second round trip.
         process_before_response=True,
         request_verification_enabled=True,
+        # Starting must not depend on Slack answering: the token is checked on the first request instead.
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=True,
     )
+    app.error(answer_failure)
     for module in (commands, actions, views, events):
         module.register(app, runtime)
     return app

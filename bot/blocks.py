@@ -235,5 +235,11 @@ def withhold_modal(reference: str) -> dict:
     ], {"reference": reference})
 
 
+def answer_modal(answer: dict) -> dict:
+    """An answer shown where there is no conversation to answer in (the Home tab, a modal)."""
+    return {"type": "modal", "title": {"type": "plain_text", "text": "Serious case reviews"[:24]},
+            "close": {"type": "plain_text", "text": "Close"}, "blocks": answer["blocks"]}
+
+
 def confirmation_view(title: str, text: str) -> dict:
     return View(type="modal", title=title[:24], close="Close", blocks=[_section(text)]).to_dict()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import create_app
 from scr import db
+from scr.logs import configure_logging
 from scr.settings import Settings
 
 
@@ -20,7 +19,7 @@ def socket_mode_handler(settings: Settings) -> SocketModeHandler:
 
 
 def run_socket_mode(settings: Settings) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     db.migrate(settings.database_url)
     socket_mode_handler(settings).start()  # blocks until interrupted
     return 0

@@ -7,7 +7,6 @@ when it could not run at all: a configuration problem or no database.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from datetime import date, datetime
 from functools import partial
@@ -17,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from jobs.run import run_once, senders_for
 from jobs.worker import run_worker
 from scr import db
+from scr.logs import configure_logging
 from scr.settings import ConfigError, load_settings
 
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--once", action="store_true", help="run every job once and exit")
     parser.add_argument("--as-of", type=_date, help="with --once: the day to run as (default: today)")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings = load_settings()
         sessions = db.make_sessions(db.make_engine(settings.database_url))

@@ -8,9 +8,9 @@ Slack's Bolt app is synchronous and stays exactly as it was: it is a WSGI app be
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -19,16 +19,21 @@ from a2wsgi import WSGIMiddleware
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, text
 from starlette.routing import Route
 
 from bot.app import create_app
 from scr import db
+from scr.logs import configure_logging
 from scr.settings import ConfigError, Settings, load_settings
+from web.door import Door, json_object, slack_check
 
 log = logging.getLogger(__name__)
 # The exit status that tells gunicorn's master the app cannot load, so that it stops instead of respawning workers.
 APP_LOAD_ERROR = 4
+SLACK_PATH = "/slack/events"
 TEAMS_PATH = "/api/messages"
 
 
@@ -37,44 +42,27 @@ def database_answers(engine: Engine) -> bool:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
-    except Exception:
-        log.warning("health check: the database does not answer", exc_info=True)
+    except Exception as error:
+        reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
+        log.warning("health check: the database does not answer: %s", reason)
         return False
 
 
-def json_object_only(app, path: str):
-    """ASGI middleware: a request to `path` whose body is not a JSON object gets 400, before the SDK parses it
-    (which would answer 500 and log a traceback)."""
-
-    async def guarded(scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["path"] != path or scope["method"] != "POST":
-            return await app(scope, receive, send)
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            parsed = None
-        if not isinstance(parsed, dict):
-            log.info("refused a request to %s: its body is not a JSON object", path)
-            return await JSONResponse({"error": "the body must be a JSON object"}, status_code=400)(
-                scope, receive, send)
-        replayed = False
-
-        async def replay():
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return await app(scope, replay, send)
-
-    return guarded
+def check_slack_token(settings: Settings) -> None:
+    """One line about the bot token at start-up, from a thread: `web` serves whether or not Slack answers."""
+    # No retries, and slack_sdk's own line about a failed connection is left to ours, which says what it means.
+    quiet = logging.getLogger(f"{__name__}.token_check")
+    quiet.disabled = True
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10,
+                       retry_handlers=[], logger=quiet)
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        log.error("Slack refused SLACK_BOT_TOKEN (%s): requests from Slack will fail until it is replaced",
+                  error.response.get("error"))
+    except OSError as error:
+        log.warning("Slack did not answer at start-up (%s): the token will be checked on the first request",
+                    type(error).__name__)
 
 
 def web_app(settings: Settings, engine: Engine, clock: Callable[[], datetime] | None = None):
@@ -89,9 +77,12 @@ def web_app(settings: Settings, engine: Engine, clock: Callable[[], datetime] | 
         yield
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
+    checks = {TEAMS_PATH: json_object}  # the Bot Framework SDK answers 500 with a traceback to anything else
     if settings.slack_bot_token is not None:
-        slack = SlackRequestHandler(create_app(settings, sessions, clock), path="/slack/events")
-        app.router.routes.append(Route("/slack/events", WSGIMiddleware(slack), methods=["POST"]))
+        slack = SlackRequestHandler(create_app(settings, sessions, clock), path=SLACK_PATH)
+        app.router.routes.append(Route(SLACK_PATH, WSGIMiddleware(slack), methods=["POST"]))
+        checks[SLACK_PATH] = slack_check(settings.slack_signing_secret)
+    app.add_middleware(Door, checks=checks)
     if settings.teams_enabled:
         from teams.app import create_teams
 
@@ -104,17 +95,20 @@ def web_app(settings: Settings, engine: Engine, clock: Callable[[], datetime] | 
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 
-    return json_object_only(app, TEAMS_PATH)
+    return app
 
 
 def create():
     """The gunicorn entry point: settings once, then the app; a configuration problem is one line, then exit."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    configure_logging()
     try:
         settings = load_settings()
         if settings.slack_bot_token is not None or not settings.teams_enabled:
             settings.require("slack_signing_secret", "slack_bot_token", purpose="for the web process")
-        return web_app(settings, db.make_engine(settings.database_url))
+        app = web_app(settings, db.make_engine(settings.database_url))
     except ConfigError as error:
         print(f"scr-bot web: {error}", file=sys.stderr, flush=True)
         sys.exit(APP_LOAD_ERROR)
+    if settings.slack_bot_token is not None:
+        threading.Thread(target=check_slack_token, args=(settings,), daemon=True).start()
+    return app

@@ -12,4 +12,5 @@ worker_class = "uvicorn_worker.UvicornWorker"
 # Slack gives up after three seconds; a request still running after 30 is stuck.
 timeout = 30
 graceful_timeout = 25
-accesslog = "-"
+# No access log: Heroku's router already logs every request, and a refused one gets its own line (web.door).
+accesslog = None

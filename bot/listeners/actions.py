@@ -20,38 +20,55 @@ from scr import grammar, service
 log = logging.getLogger(__name__)
 
 def _value(body: dict) -> str:
-    return body["actions"][0]["value"]
+    value = body["actions"][0]["value"]
+    if not isinstance(value, str):
+        raise TypeError("a button's value is text")
+    return value
 
 
-def _reply(body: dict, respond: Respond, runtime, act: Callable[[service.Context], service.Result]) -> None:
+def _show(body: dict, client: WebClient, respond: Respond, answer: dict) -> None:
+    """Tell the clicker alone: in the conversation, or, from the Home tab or a modal (no response_url), in a modal."""
+    if body.get("response_url"):
+        respond(replace_original=False, **answer)
+    elif (body.get("view") or {}).get("type") == "modal":
+        client.views_push(trigger_id=body["trigger_id"], view=blocks.answer_modal(answer))
+    else:
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.answer_modal(answer))
+
+
+def _reply(body: dict, client: WebClient, respond: Respond, runtime,
+           act: Callable[[service.Context], service.Result]) -> None:
     """Do what the button stands for as the clicker, and tell them alone what happened."""
     try:
         with runtime.context(body["user"]["id"]) as ctx:
             result = act(ctx)
-        respond(replace_original=False, **blocks.answer(result, ctx.today))
+        answer = blocks.answer(result, ctx.today)
     except grammar.CommandError as error:
-        respond(replace_original=False, **blocks.error_answer(error.message))
+        answer = blocks.error_answer(error.message)
     except Exception:
         log.exception("button %s failed", body["actions"][0]["action_id"])
-        respond(replace_original=False, **blocks.error_answer(blocks.TROUBLE))
+        answer = blocks.error_answer(blocks.TROUBLE)
+    _show(body, client, respond, answer)
 
 
 def _open_form(body: dict, client: WebClient, respond: Respond, runtime, doing: str, make_view) -> None:
+    reference = _value(body)
     try:
         with runtime.context(body["user"]["id"]) as ctx:
             service.authorise(ctx, "editor", doing)
-            view = make_view(service.find_review(ctx.session, _value(body)))
+            view = make_view(service.find_review(ctx.session, reference))
     except grammar.CommandError as error:
-        respond(replace_original=False, **blocks.error_answer(error.message))
+        _show(body, client, respond, blocks.error_answer(error.message))
         return
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def register(app: App, runtime) -> None:
     def command(make: Callable[[str, service.Context], grammar.Command]):
-        def listener(ack: Ack, body: dict, respond: Respond) -> None:
+        def listener(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
             ack()
-            _reply(body, respond, runtime, lambda ctx: service.execute(ctx, make(_value(body), ctx)))
+            reference = _value(body)
+            _reply(body, client, respond, runtime, lambda ctx: service.execute(ctx, make(reference, ctx)))
         return listener
 
     app.action(blocks.VIEW)(command(lambda reference, ctx: grammar.Status(reference)))
@@ -59,10 +76,11 @@ def register(app: App, runtime) -> None:
     app.action(blocks.REFER)(command(lambda reference, ctx: grammar.Refer(reference, ctx.today)))
 
     @app.action(blocks.SNOOZE)
-    def snooze(ack: Ack, body: dict, respond: Respond) -> None:
+    def snooze(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
         chosen = json.loads(_value(body))
-        _reply(body, respond, runtime, lambda ctx: service.snooze(ctx, chosen["reference"], chosen["kind"]))
+        reference, kind = str(chosen["reference"]), str(chosen["kind"])
+        _reply(body, client, respond, runtime, lambda ctx: service.snooze(ctx, reference, kind))
 
     @app.action(blocks.UPDATE)
     def update(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:

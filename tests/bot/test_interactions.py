@@ -155,3 +155,21 @@ def test_app_home_shows_open_reviews_needing_referral_and_overdue_first(web, fak
     view = json.loads(published["view"]) if isinstance(published["view"], str) else published["view"]
     rows = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section" and b.get("accessory")]
     assert [row.split("*")[1] for row in rows] == ["HELD", "LATE", "SOON"]
+
+
+def test_open_on_the_home_tab_shows_the_review_in_a_modal(web, fake_slack, run):
+    run('new SCR-1 initiated=2026-03-02 title="Child A"')
+    run("grant UVIEWER viewer")
+    payload = {  # a click on the Home tab: no response_url, no channel, the view it came from
+        "type": "block_actions", "user": {"id": "UVIEWER"}, "team": {"id": "T0TEAM"}, "api_app_id": "A0APP",
+        "trigger_id": "trigger-home", "container": {"type": "view", "view_id": "VHOME"},
+        "view": {"id": "VHOME", "type": "home"},
+        "actions": [{"action_id": "scr_view", "block_id": "b1", "value": "SCR-1", "type": "button", "action_ts": "1"}],
+    }
+    status, _ = interaction(f"{web}/slack/events", payload)
+    assert status == 200
+    opened = fake_slack.named("views.open")[0].params
+    assert opened["trigger_id"] == "trigger-home"
+    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    assert view["type"] == "modal"
+    assert view["blocks"][0]["text"]["text"] == "SCR-1 Child A"

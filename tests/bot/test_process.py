@@ -3,6 +3,7 @@
 import json
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -37,3 +38,26 @@ def test_web_with_bad_configuration_stops_with_one_line(env, words, tmp_path):
     assert web.returncode != 0
     assert words in web.stderr
     assert "Traceback" not in web.stderr
+
+
+@pytest.mark.parametrize(("slack", "line"), [
+    ("wrong token", "ERROR web.app: Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+    ("unreachable", "WARNING web.app: Slack did not answer at start-up (URLError)"),
+])
+def test_web_serves_without_slack_at_start_up_and_says_so_in_one_line(database_url, fake_slack, slack, line):
+    port = free_port()
+    token, api_url = {"wrong token": ("xoxb-wrong-token", fake_slack.api_url),
+                      "unreachable": ("xoxb-test-token", f"http://127.0.0.1:{free_port()}/api/")}[slack]
+    env = process_env(PORT=str(port), DATABASE_URL=database_url, SLACK_BOT_TOKEN=token,
+                      SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=api_url)
+    web = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until_healthy(web, port)
+        time.sleep(1)  # the token is checked after start-up, in the background
+    finally:
+        web.send_signal(signal.SIGTERM)
+        output = web.communicate(timeout=30)[0]
+    said = [text for text in output.splitlines() if "Slack" in text]
+    assert len(said) == 1 and said[0].startswith(line), output
+    assert "Traceback" not in output

@@ -1,0 +1,54 @@
+"""The hostile-input suite against the real `web` process from the Procfile, over raw HTTP."""
+
+import json
+import signal
+import subprocess
+import urllib.request
+
+import pytest
+
+from tests.bot.hostile import ATTACKS, PLANTED, RESPONSE_URL, run_suite, send
+from tests.fakeslack import SIGNING_SECRET, FakeSlack, slash_command
+from tests.processes import ROOT, free_port, process_env, procfile_command, wait_until_healthy
+
+
+@pytest.fixture(scope="module")
+def served(database_url, tmp_path_factory):
+    """`web` as the Procfile starts it, its output (stdout and stderr) in a file: (port, process, log path)."""
+    fake = FakeSlack()
+    port = free_port()
+    log = tmp_path_factory.mktemp("web") / "web.log"
+    env = process_env(PORT=str(port), DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token",
+                      SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
+    with log.open("w") as out:
+        web = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(web, port)
+        status, _ = slash_command(f"http://127.0.0.1:{port}/slack/events", "help")  # warm: the worker has served
+        assert status == 200
+        yield port, web, log
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.wait(timeout=30)
+        fake.close()
+
+
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.name)
+def test_each_hostile_request_gets_a_4xx_within_a_second(served, attack):
+    port, web, log = served
+    outcome = send(port, attack)
+    assert 400 <= outcome.status < 500, f"{attack.name}: {outcome.status}"
+    assert outcome.seconds < 1, f"{attack.name} took {outcome.seconds:.2f} s"
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        assert json.loads(response.read()) == {"status": "ok"}  # and the worker still serves
+
+
+def test_the_suite_keeps_memory_flat_and_the_log_short_and_clean(served):
+    port, web, log = served
+    figures = run_suite(port, web.pid, log, rounds=2)
+    assert all(400 <= outcome.status < 500 for outcome in figures.outcomes), figures.lines()
+    assert figures.peak_after_kb - figures.peak_before_kb < 10 * 1024, figures.lines()
+    assert figures.log_growth < 4 * 1024 * 2, figures.lines()  # under 4 KB a round
+    text = log.read_text(errors="replace")
+    assert "Traceback" not in text
+    assert PLANTED not in text and RESPONSE_URL not in text
