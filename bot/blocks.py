@@ -33,7 +33,7 @@ from scr.models import Review
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
 from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, RoleList
 
-TROUBLE = present.TROUBLE
+TROUBLE, TROUBLE_AFTER_SAVE, trouble = present.TROUBLE, present.TROUBLE_AFTER_SAVE, present.trouble
 MAX_BLOCKS = 50
 LIST_ROWS = MAX_BLOCKS - 2  # the heading and "…and N more" take the other two
 SECTION_LIMIT = 3000
@@ -215,7 +215,8 @@ def new_review_modal() -> dict:
     ], {})
 
 
-def update_review_modal(review: Review) -> dict:
+def update_review_modal(review: Review, version: int) -> dict:
+    """The update form, carrying the `version` it shows, so that saving it cannot undo a later change."""
     return _modal("scr_update", f"Update {review.reference}"[:24], "Save", [
         _text_input("title", "Title (identifies no one)", review.title),
         _regime_input(review.regime),
@@ -224,7 +225,7 @@ def update_review_modal(review: Review) -> dict:
         _date_input("notified", "Notification", review.notified),
         _text_input("reviewer", "Independent reviewer", review.reviewer),
         _text_input("notes", "Notes", review.notes, multiline=True),
-    ], {"reference": review.reference})
+    ], {"reference": review.reference, "version": version})
 
 
 def withhold_modal(reference: str) -> dict:

@@ -52,6 +52,7 @@ class New:
 class Update:
     reference: str
     fields: dict[str, Value] = field(default_factory=dict)
+    since: int | None = None  # from a form: the review's version when it was opened (`scr.service.version_of`)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,15 @@ from scr.service import (
 )
 
 TROUBLE = "Something went wrong on our side and nothing was changed. Please try again in a minute."
+# When the failure came after the transaction committed, "nothing was changed" would be false, and a second try
+# would make the change twice.
+TROUBLE_AFTER_SAVE = ("Your command went through and was saved, but something went wrong showing the answer. "
+                      "`/scr status` shows the records as they are now: don't send it again.")
+
+
+def trouble(saved: bool) -> str:
+    """What to say when something failed on our side, `saved` telling whether the change had committed by then."""
+    return TROUBLE_AFTER_SAVE if saved else TROUBLE
 HELP_INTRO = "*scr-bot* keeps serious case reviews on time. Commands (`/scr VERB …`):"
 
 

@@ -374,13 +374,44 @@ def create_review(ctx: Context, command: g.New) -> Result:
     return Done(f"Created review `{review.reference}`{when}.", review.reference)
 
 
+def version_of(session: Session, review: Review) -> int:
+    """The review's version: the number of its latest audit entry (every change to it is audited)."""
+    return session.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.review_id == review.id)) or 0
+
+
+def _form_edits(ctx: Context, review: Review, fields: dict[str, g.Value], since: int) -> dict[str, g.Value]:
+    """What the form's user edited: the fields whose value differs from the one the form was opened with.
+
+    The rest are sent back as the form showed them, and must not undo a change saved since. An edit to a field
+    that someone else has changed since is refused, naming the fields: neither change is silently lost.
+    """
+    later = ctx.session.scalars(
+        select(AuditEntry).where(AuditEntry.review_id == review.id, AuditEntry.id > since).order_by(AuditEntry.id)
+    ).all()
+    opened_with: dict[str, str | None] = {}
+    for entry in later:
+        opened_with.setdefault(entry.field, entry.old)
+    edited = {name: value for name, value in fields.items()
+              if _audit_value(value) != opened_with.get(name, _audit_value(getattr(review, name)))}
+    clashes = [name for name, value in edited.items()
+               if name in opened_with and _audit_value(value) != _audit_value(getattr(review, name))]
+    if clashes:
+        raise CommandError(
+            f"Someone else changed {', '.join(clashes)} of `{review.reference}` after you opened this form, so "
+            f"nothing was saved. Close the form and open it again to see their change.",
+            clashes[0],
+        )
+    return edited
+
+
 def update_review(ctx: Context, command: g.Update) -> Result:
     authorise(ctx, "editor", "update reviews")
     if not command.fields:
         find_review(ctx.session, command.reference)
         return FormNeeded("update", command.reference)
     review = find_review(ctx.session, command.reference, for_update=True)
-    changed = apply_changes(ctx, review, command.fields)
+    fields = command.fields if command.since is None else _form_edits(ctx, review, command.fields, command.since)
+    changed = apply_changes(ctx, review, fields)
     if not changed:
         return Done(f"Nothing changed: `{review.reference}` already has those values.", review.reference)
     return Done(f"Updated `{review.reference}`: {', '.join(changed)}.", review.reference)

@@ -39,15 +39,17 @@ def _show(body: dict, client: WebClient, respond: Respond, answer: dict) -> None
 def _reply(body: dict, client: WebClient, respond: Respond, runtime,
            act: Callable[[service.Context], service.Result]) -> None:
     """Do what the button stands for as the clicker, and tell them alone what happened."""
+    saved = False
     try:
         with runtime.context(body["user"]["id"]) as ctx:
             result = act(ctx)
+        saved = True
         answer = blocks.answer(result, ctx.today)
     except grammar.CommandError as error:
         answer = blocks.error_answer(error.message)
     except Exception:
         log.exception("button %s failed", body["actions"][0]["action_id"])
-        answer = blocks.error_answer(blocks.TROUBLE)
+        answer = blocks.error_answer(blocks.trouble(saved))
     _show(body, client, respond, answer)
 
 
@@ -56,7 +58,7 @@ def _open_form(body: dict, client: WebClient, respond: Respond, runtime, doing: 
     try:
         with runtime.context(body["user"]["id"]) as ctx:
             service.authorise(ctx, "editor", doing)
-            view = make_view(service.find_review(ctx.session, reference))
+            view = make_view(ctx.session, service.find_review(ctx.session, reference))
     except grammar.CommandError as error:
         _show(body, client, respond, blocks.error_answer(error.message))
         return
@@ -85,10 +87,11 @@ def register(app: App, runtime) -> None:
     @app.action(blocks.UPDATE)
     def update(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
-        _open_form(body, client, respond, runtime, "update reviews", blocks.update_review_modal)
+        _open_form(body, client, respond, runtime, "update reviews",
+                   lambda session, review: blocks.update_review_modal(review, service.version_of(session, review)))
 
     @app.action(blocks.WITHHOLD)
     def withhold(ack: Ack, body: dict, client: WebClient, respond: Respond) -> None:
         ack()
         _open_form(body, client, respond, runtime, "withhold reviews",
-                   lambda review: blocks.withhold_modal(review.reference))
+                   lambda session, review: blocks.withhold_modal(review.reference))

@@ -16,8 +16,10 @@ log = logging.getLogger(__name__)
 def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
     user = command["user_id"]
     now = runtime.now()
+    saved = False
     try:
         result = runtime.run(user, grammar.parse(command.get("text", ""), now.date()), now)
+        saved = True
         if isinstance(result, service.FormNeeded):
             open_form(client, runtime, command["trigger_id"], result.verb, result.reference)
             ack()
@@ -27,7 +29,7 @@ def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
         ack(**blocks.error_answer(error.message))
     except Exception:
         log.exception("/scr failed")
-        ack(**blocks.error_answer(blocks.TROUBLE))
+        ack(**blocks.error_answer(blocks.trouble(saved)))
 
 
 def open_form(client: WebClient, runtime, trigger_id: str, verb: str, reference: str | None) -> None:
@@ -35,7 +37,8 @@ def open_form(client: WebClient, runtime, trigger_id: str, verb: str, reference:
         view = blocks.new_review_modal()
     else:
         with runtime.sessions() as session:
-            view = blocks.update_review_modal(service.find_review(session, reference))
+            review = service.find_review(session, reference)
+            view = blocks.update_review_modal(review, service.version_of(session, review))
     client.views_open(trigger_id=trigger_id, view=view)
 
 

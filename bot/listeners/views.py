@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 
 from slack_bolt import Ack, App
 
@@ -26,10 +27,13 @@ def form_values(view: dict) -> dict[str, str | None]:
 def submit(ack: Ack, body: dict, view: dict, runtime, verb: str) -> None:
     values = form_values(view)
     blocks_shown = list(values)
-    reference = json.loads(view.get("private_metadata") or "{}").get("reference") or values.pop("reference", "") or ""
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    reference = metadata.get("reference") or values.pop("reference", "") or ""
     now = runtime.now()
     try:
         command = grammar.from_form(verb, reference, values, now.date())
+        if isinstance(command, grammar.Update) and isinstance(metadata.get("version"), int):
+            command = replace(command, since=metadata["version"])
         result = runtime.run(body["user"]["id"], command, now)
     except grammar.CommandError as error:
         field = error.field if error.field in blocks_shown else blocks_shown[0]
@@ -39,7 +43,12 @@ def submit(ack: Ack, body: dict, view: dict, runtime, verb: str) -> None:
         log.exception("form %s failed", verb)
         ack(response_action="errors", errors={blocks_shown[0]: blocks.TROUBLE})
         return
-    ack(response_action="update", view=blocks.confirmation_view("Saved", present.as_text(result, now.date())))
+    try:
+        view = blocks.confirmation_view("Saved", present.as_text(result, now.date()))
+    except Exception:
+        log.exception("form %s saved, but its answer failed", verb)
+        view = blocks.confirmation_view("Saved", blocks.TROUBLE_AFTER_SAVE)
+    ack(response_action="update", view=view)
 
 
 def register(app: App, runtime) -> None:

@@ -173,3 +173,65 @@ def test_open_on_the_home_tab_shows_the_review_in_a_modal(web, fake_slack, run):
     view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
     assert view["type"] == "modal"
     assert view["blocks"][0]["text"]["text"] == "SCR-1 Child A"
+
+
+def test_an_answer_that_fails_after_the_change_was_saved_does_not_say_nothing_changed(web, fake_slack, run, sessions,
+                                                                                     monkeypatch):
+    from bot import blocks
+
+    run("new SCR-1 initiated=2026-03-02")
+
+    def broken(result, today):
+        raise RuntimeError("the answer cannot be laid out")
+
+    monkeypatch.setattr(blocks, "answer", broken)
+    _click(web, fake_slack, "scr_publish", "SCR-1")
+    reply = _replies(fake_slack)[0]["text"]
+    assert _review(sessions, "SCR-1").published is not None
+    assert "nothing was changed" not in reply and "went through and was saved" in reply
+    answer = json.loads(slash_command(f"{web}/slack/events", "update SCR-1 reviewer=Someone")[1])
+    assert _review(sessions, "SCR-1").reviewer == "Someone"
+    assert "went through and was saved" in answer["text"]
+    monkeypatch.setattr(blocks, "answer", lambda result, today: {"text": "never reached"})
+    refused = json.loads(slash_command(f"{web}/slack/events", "update SCR-9 reviewer=x")[1])
+    assert "not found" in refused["text"]
+
+
+def _open_update_form(web, fake_slack, reference: str) -> dict:
+    _click(web, fake_slack, "scr_update", reference)
+    view = fake_slack.named("views.open")[-1].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    initial = {}
+    for block in view["blocks"]:
+        element = block.get("element", {})
+        initial[block["block_id"]] = (element.get("initial_value") or element.get("initial_date")
+                                      or (element.get("initial_option") or {}).get("value"))
+    return {"values": initial, "metadata": json.loads(view["private_metadata"])}
+
+
+def test_an_update_form_does_not_undo_a_change_saved_after_it_was_opened(web, fake_slack, run, sessions):
+    run('new SCR-1 initiated=2026-03-02 title="Child A" reviewer="Ms Smith"')
+    form = _open_update_form(web, fake_slack, "SCR-1")
+    run('update SCR-1 reviewer="Mr Jones" initiated=2026-03-03')  # another editor, while the form is open
+    answer = _submit(web, "scr_update", {**form["values"], "notes": "Trial in May"}, metadata=form["metadata"])
+    assert answer["response_action"] == "update"
+    review = _review(sessions, "SCR-1")
+    assert (review.reviewer, review.initiated.isoformat(), review.notes) == ("Mr Jones", "2026-03-03", "Trial in May")
+    assert [e.field for e in run("history SCR-1").entries][-3:] == ["reviewer", "initiated", "notes"]
+
+
+def test_an_update_form_editing_what_someone_else_changed_is_refused_naming_it(web, fake_slack, run, sessions):
+    run('new SCR-1 initiated=2026-03-02 title="Child A" reviewer="Ms Smith"')
+    form = _open_update_form(web, fake_slack, "SCR-1")
+    run('update SCR-1 title="Child B" reviewer="Mr Jones"')
+    answer = _submit(web, "scr_update", {**form["values"], "title": "Child C", "reviewer": "Ms Brown",
+                                         "notes": "x"}, metadata=form["metadata"])
+    assert answer == {"response_action": "errors", "errors": {"title": (
+        "Someone else changed title, reviewer of `SCR-1` after you opened this form, so nothing was saved. "
+        "Close the form and open it again to see their change.")}}
+    review = _review(sessions, "SCR-1")
+    assert (review.title, review.reviewer, review.notes) == ("Child B", "Mr Jones", None)
+    again = _open_update_form(web, fake_slack, "SCR-1")
+    assert _submit(web, "scr_update", {**again["values"], "title": "Child C"},
+                   metadata=again["metadata"])["response_action"] == "update"
+    assert _review(sessions, "SCR-1").title == "Child C"

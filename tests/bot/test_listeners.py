@@ -77,7 +77,7 @@ def test_home_and_forms_are_valid_views():
     blocks.home_view(_listing(100))
     blocks.new_review_modal()
     review = Review(reference="SCR-1", title="Child A", regime="lcspr", initiated=date(2026, 3, 2))
-    update = blocks.update_review_modal(review)
+    update = blocks.update_review_modal(review, 7)
     assert update["title"]["text"] == "Update SCR-1"
     blocks.withhold_modal("SCR-1")
 
