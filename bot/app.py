@@ -18,7 +18,6 @@ from bot import blocks
 from bot.listeners import actions, commands, events, views
 from bot.members import Members
 from scr import db, service
-from scr.rulebook import rulebooks
 from scr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ class Runtime:
         """A use-case context for a Slack user, in one transaction that `CommandError` rolls back."""
         with db.transaction(self.sessions, write, WRITE_WAIT) as session:
             yield service.Context(session, self.actor(user_id), now or self.now(),
-                                  rulebooks(self.settings.scr_rapid_review_from), list_limit=blocks.LIST_ROWS,
+                                  self.settings.guidance, list_limit=blocks.LIST_ROWS,
                                   readers=self.settings.scr_readers, admins=self.settings.scr_admins)
 
     def run(self, user_id: str, command, now: datetime | None = None) -> service.Result:

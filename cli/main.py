@@ -20,7 +20,6 @@ from sqlalchemy.exc import OperationalError
 
 from cli.transfer import export_command, import_command
 from scr import db, grammar, present, service
-from scr.rulebook import rulebooks
 from scr.settings import ConfigError, Settings, load_settings
 
 _EMOJI = {":rotating_light:": "!!", ":white_check_mark:": "ok", ":heavy_minus_sign:": "--",
@@ -54,7 +53,7 @@ def run_command(settings: Settings, sessions, text: str, now: datetime) -> tuple
     try:
         command = grammar.parse(text, now.date())
         with db.transaction(sessions) as session:
-            ctx = service.Context(session, cli_actor(), now, rulebooks(settings.scr_rapid_review_from))
+            ctx = service.Context(session, cli_actor(), now, settings.guidance)
             result = service.execute(ctx, command)
             return (2 if isinstance(result, service.FormNeeded) else 0), plain(present.as_text(result, now.date()))
     except grammar.CommandError as error:
@@ -76,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         sessions = db.make_sessions(db.make_engine(settings.database_url))
         now = datetime.now(settings.timezone)
         if args[:1] == ["import"]:
-            return import_command(sessions, args[1:], cli_actor(), now)
+            return import_command(sessions, args[1:], cli_actor(), now, settings.guidance)
         if args[:1] == ["export"]:
             return export_command(sessions, args[1:])
         status, output = run_command(settings, sessions, quote_args(args), now)

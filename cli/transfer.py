@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 
 from scr import db
+from scr.rulebook import Guidance
 from scr.service import Actor
 from scr.transfer import ImportFailed, export_reviews, import_reviews, restore_backup, update_reviews, write_backup
 
@@ -14,7 +15,7 @@ IMPORT_USAGE = "Usage: scr import FILE.csv (new reviews), scr import --update FI
 EXPORT_USAGE = "Usage: scr export [--format csv|json] > FILE"
 
 
-def import_command(sessions, args: list[str], actor: Actor, now: datetime) -> int:
+def import_command(sessions, args: list[str], actor: Actor, now: datetime, guidance: Guidance) -> int:
     update = "--update" in args
     files = [arg for arg in args if arg != "--update"]
     if len(files) != 1 or files[0].startswith("-") or (update and files[0].lower().endswith(".json")):
@@ -27,10 +28,10 @@ def import_command(sessions, args: list[str], actor: Actor, now: datetime) -> in
                 counts = restore_backup(session, source)
                 done = f"Restored {path}: " + ", ".join(f"{count} {table}" for table, count in counts.items()) + "."
             elif update:
-                changed, rows = update_reviews(session, source, actor, now)
+                changed, rows = update_reviews(session, source, actor, now, guidance)
                 done = f"Updated {changed} of the {rows} reviews in {path}."
             else:
-                done = f"Imported {import_reviews(session, source, actor, now, path)} reviews from {path}."
+                done = f"Imported {import_reviews(session, source, actor, now, path, guidance)} reviews from {path}."
     except OSError as error:
         print(f"scr: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 1

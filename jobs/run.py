@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs import ledger
 from jobs.delivery import ConsoleSender, DeliveryReport, Sender, SlackSender, TeamsSender, deliver
 from scr import db
-from scr.models import Action, LedgerEntry, Review
+from scr.models import DATE_FIELDS, Action, LedgerEntry, Review
 from scr.notices import ACTION_OVERDUE, DIGEST, Notice, NoticeRules, plan_notices
-from scr.rulebook import rulebooks
 from scr.settings import Settings
 
-REVIEW_COLUMNS = (Review.id, Review.reference, Review.title, Review.regime, Review.incident, Review.notified,
-                  Review.initiated, Review.completed, Review.published, Review.withheld, Review.referred,
-                  Review.delay_reason)
+REVIEW_COLUMNS = (Review.id, Review.reference, Review.title, Review.regime, Review.decision, Review.delay_reason,
+                  *(getattr(Review, field) for field in DATE_FIELDS))
 
 
 def worker_name() -> str:
@@ -76,7 +74,7 @@ def plan(session: Session, settings: Settings, as_of: date, subject: str | None 
     return plan_notices(
         session.execute(reviews.execution_options(yield_per=5000)) if reviews is not None else [],
         session.execute(actions) if actions is not None else [],
-        as_of, notice_rules(settings), rulebooks(settings.scr_rapid_review_from), last_sent,
+        as_of, notice_rules(settings), settings.guidance, last_sent,
         ledger.snoozed(session, as_of, subject), undeliverable,
     )
 

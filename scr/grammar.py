@@ -128,11 +128,13 @@ Command = (
 )
 
 USAGE = {
-    "help": "help",
+    "help": "help [VERB|rules]",
     "status": "status [REF]",
     "list": "list [open|overdue|withheld|published|all]",
-    "new": 'new REF initiated=YYYY-MM-DD [title="Child A" regime=scr|lcspr reviewer=… incident=DATE notified=DATE]',
-    "update": "update REF key=value … (title, reviewer, regime, incident, notified, initiated, notes)",
+    "new": 'new REF [initiated=YYYY-MM-DD title="Child A" regime=scr|lcspr reviewer=… incident=DATE aware=DATE '
+           'notified=DATE]',
+    "update": "update REF key=value … (title, reviewer, regime, incident, aware, notified, initiated, planned, url, "
+              "notes; or a correction of any recorded date, e.g. published=YYYY-MM-DD)",
     "complete": "complete REF [on=YYYY-MM-DD]",
     "publish": "publish REF [on=YYYY-MM-DD]",
     "withhold": "withhold REF reason=\"…\" [on=YYYY-MM-DD]",
@@ -146,10 +148,13 @@ USAGE = {
 }
 
 LIST_FILTERS = ("open", "overdue", "withheld", "published", "all")
-DATE_KEYS = frozenset({"incident", "notified", "initiated", "on", "due"})
-TEXT_LIMITS = {"title": 200, "reviewer": 200, "notes": 2000, "reason": 500, "text": 500}
-NEW_KEYS = ("initiated", "title", "regime", "reviewer", "incident", "notified")
-UPDATE_KEYS = ("title", "reviewer", "regime", "incident", "notified", "initiated", "notes")
+# Dates an event verb records (`publish`, `rapid` …): `update` corrects them once recorded, never sets them first.
+CORRECTIONS = ("rapid", "rapid_sent", "decided", "completed", "copied", "published", "withheld", "referred")
+DATE_KEYS = frozenset({"incident", "aware", "notified", "initiated", "planned", "on", "due", *CORRECTIONS})
+TEXT_LIMITS = {"title": 200, "reviewer": 200, "notes": 2000, "reason": 500, "text": 500, "url": 500}
+NEW_KEYS = ("initiated", "title", "regime", "reviewer", "incident", "aware", "notified")
+UPDATE_KEYS = ("title", "reviewer", "regime", "incident", "aware", "notified", "initiated", "planned", "url", "notes",
+               *CORRECTIONS)
 
 REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -257,6 +262,8 @@ def _value(key: str, raw: str, today: date) -> Value:
         return raw.lower()
     if key == "owner":
         return parse_user(raw)
+    if key == "url":
+        return _url(raw)
     if key == "title":
         return _text(key, raw) or ""
     return _text(key, raw)
@@ -267,6 +274,17 @@ def _text(key: str, raw: str) -> str | None:
     if len(value) > TEXT_LIMITS[key]:
         raise CommandError(f"`{key}` is too long: keep it under {TEXT_LIMITS[key]} characters.", key)
     return value or None
+
+
+def _url(raw: str) -> str | None:
+    value = raw.strip()
+    if value.startswith("<") and value.endswith(">"):  # Slack sends a link as <https://…> or <https://…|text>
+        value = value[1:-1].split("|")[0]
+    if not value:
+        return None
+    if not re.fullmatch(r"https?://[^\s<>|]+", value) or len(value) > TEXT_LIMITS["url"]:
+        raise CommandError(f"`url={_show(value)}` is not a web address: give it as https://…", "url")
+    return value
 
 
 def _on(tokens: list[_Token], verb: str, today: date) -> date:

@@ -10,10 +10,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 REGIMES = ("scr", "lcspr")
 ROLES = ("viewer", "editor", "admin")
 
-# The dates a review records, in the order its life runs.
-# Reviews still needing attention: open, or withheld and owing the referral (see scr.service and ix_reviews_open).
-OPEN_WHERE = "published IS NULL AND referred IS NULL"
-DATE_FIELDS = ("incident", "notified", "initiated", "completed", "published", "withheld", "referred")
+DECISIONS = ("review", "no-review")
+
+# Reviews that may still need attention: unpublished, neither referred (an SCR's referral ends it; a withheld
+# LCSPR still owes its improvements) nor ended by an LCSPR's no-review decision (see scr.service, ix_reviews_open).
+OPEN_WHERE = ("published IS NULL AND (referred IS NULL OR regime = 'lcspr') "
+              "AND (decision IS NULL OR decision <> 'no-review' OR regime = 'scr')")
+# The dates a review records, in the order its life runs; the hold's dates last.
+DATE_FIELDS = ("incident", "aware", "notified", "rapid", "rapid_sent", "decided", "initiated", "completed", "planned",
+               "copied", "published", "withheld", "referred", "delay_from", "delay_until", "delay_told")
 
 
 class Base(DeclarativeBase):
@@ -23,7 +28,7 @@ class Base(DeclarativeBase):
 class Review(Base):
     __tablename__ = "reviews"
     __table_args__ = (
-        Index("ix_reviews_open", "initiated", "withheld", "regime",
+        Index("ix_reviews_open", "initiated", "withheld", "regime", "decision",
               sqlite_where=text(OPEN_WHERE), postgresql_where=text(OPEN_WHERE)),
     )
 
@@ -35,14 +40,28 @@ class Review(Base):
     regime: Mapped[str] = mapped_column(String(10), default="scr")
     reviewer: Mapped[str | None] = mapped_column(String(200))
     incident: Mapped[date | None] = mapped_column(Date)
+    aware: Mapped[date | None] = mapped_column(Date)
     notified: Mapped[date | None] = mapped_column(Date)
+    rapid: Mapped[date | None] = mapped_column(Date)
+    rapid_sent: Mapped[date | None] = mapped_column(Date)
+    # The decision whether to hold a review: `review` (its date is `initiated`) or `no-review` (its date `decided`).
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided: Mapped[date | None] = mapped_column(Date)
+    decision_reason: Mapped[str | None] = mapped_column(String(500))
     initiated: Mapped[date | None] = mapped_column(Date, index=True)
     completed: Mapped[date | None] = mapped_column(Date)
+    planned: Mapped[date | None] = mapped_column(Date)
+    copied: Mapped[date | None] = mapped_column(Date)
     published: Mapped[date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(String(500))
     withheld: Mapped[date | None] = mapped_column(Date)
     withheld_reason: Mapped[str | None] = mapped_column(String(500))
     referred: Mapped[date | None] = mapped_column(Date)
+    # The hold for parallel proceedings (a trial, an inquest): one at a time; the audit trail keeps earlier ones.
     delay_reason: Mapped[str | None] = mapped_column(String(500))
+    delay_from: Mapped[date | None] = mapped_column(Date)
+    delay_until: Mapped[date | None] = mapped_column(Date)
+    delay_told: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -52,7 +71,7 @@ class Review(Base):
 
     @property
     def is_open(self) -> bool:
-        return self.published is None and self.withheld is None
+        return self.published is None and self.withheld is None and self.decision != "no-review"
 
 
 class Action(Base):

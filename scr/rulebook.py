@@ -6,7 +6,9 @@ their `source`, so that a partnership checking them sees which to confirm.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from functools import cache
 from typing import Literal
 
@@ -89,14 +91,52 @@ LCSPR = Rulebook(
     ),
 )
 
-RULEBOOKS: dict[str, Rulebook] = {book.regime: book for book in (SCR, LCSPR)}
+# The national transition from SCRs to LCSPRs (SI 2018/789; DfE bulletin): before it every review is an SCR; from
+# the partnership's own day (SCR_LCSPR_FROM) every review is an LCSPR; in between, the partnership chose.
+TRANSITION_FROM = date(2018, 6, 29)
+TRANSITION_TO = date(2019, 9, 29)
+BOOKS: dict[str, Rulebook] = {book.regime: book for book in (SCR, LCSPR)}
+
+
+@dataclass(frozen=True)
+class Guidance(Mapping[str, Rulebook]):
+    """The rulebooks by regime, with the partnership's own dates: which regime a date falls in, which panel hears it."""
+
+    books: Mapping[str, Rulebook]
+    lcspr_from: date = TRANSITION_TO
+    panel_from: date = date(2013, 4, 15)
+
+    def __getitem__(self, regime: str) -> Rulebook:
+        return self.books[regime]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.books)
+
+    def __len__(self) -> int:
+        return len(self.books)
+
+    def __hash__(self) -> int:
+        return hash((tuple(self.books.items()), self.lcspr_from, self.panel_from))
+
+    def regimes_on(self, day: date) -> tuple[str, ...]:
+        """The regimes a review dated `day` may follow; the first is the one it follows unless told otherwise."""
+        if day >= self.lcspr_from:
+            return ("lcspr",)
+        if day >= TRANSITION_FROM:
+            return ("scr", "lcspr")
+        return ("scr",)
+
+
+RULEBOOKS = Guidance(BOOKS)
 
 
 @cache
-def rulebooks(rapid_review_from: str = "notified") -> dict[str, Rulebook]:
-    """The rulebooks with the partnership's choice of anchor for the rapid review (SCR_RAPID_REVIEW_FROM)."""
-    if rapid_review_from == "notified":
-        return RULEBOOKS
-    rapid = replace(LCSPR.milestone("rapid_review"), starts=rapid_review_from)
-    lcspr = replace(LCSPR, milestones=tuple(rapid if m.name == "rapid_review" else m for m in LCSPR.milestones))
-    return {**RULEBOOKS, "lcspr": lcspr}
+def rulebooks(rapid_review_from: str = "aware", lcspr_from: date = TRANSITION_TO,
+              panel_from: date = date(2013, 4, 15)) -> Guidance:
+    """The rulebooks with the partnership's choices (SCR_RAPID_REVIEW_FROM, SCR_LCSPR_FROM, SCR_PANEL_FROM)."""
+    books = dict(BOOKS)
+    if rapid_review_from != "notified":
+        rapid = replace(LCSPR.milestone("rapid_review"), starts=rapid_review_from)
+        books["lcspr"] = replace(LCSPR, milestones=tuple(rapid if m.name == "rapid_review" else m
+                                                         for m in LCSPR.milestones))
+    return Guidance(books, lcspr_from, panel_from)

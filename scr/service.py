@@ -19,7 +19,8 @@ from scr import grammar as g
 from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
 from scr.grammar import CommandError
 from scr.models import DATE_FIELDS, REGIMES, ROLES, Action, AuditEntry, Grant, Review, Snooze
-from scr.rulebook import Rulebook
+from scr.rulebook import Guidance, Rulebook
+from scr.validate import check_dates, check_review, settle_regime
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Context:
     session: Session
     actor: Actor
     now: datetime  # aware, in SCR_TIMEZONE
-    rulebooks: dict[str, Rulebook]
+    rulebooks: Guidance
     list_limit: int | None = None  # how many reviews the asker's screen shows; the counts cover them all
     readers: str = "granted"  # SCR_READERS: "granted" (viewers, editors, admins) or "workspace" (every member)
     admins: tuple[str, ...] = ()  # SCR_ADMINS: administrators by the setting, whom chat cannot demote
@@ -306,50 +307,23 @@ def _set(ctx: Context, review: Review, field: str, new: object) -> bool:
     return True
 
 
-def _not_future(today: date, field: str, value: object) -> None:
-    if isinstance(value, date) and value > today:
-        raise CommandError(
-            f"The {field} date {value.isoformat()} is in the future: give the date it happened as YYYY-MM-DD.",
-            field,
-        )
+# The dates that decide a review's regime (scr.validate.regime_date).
+REGIME_DATES = ("initiated", "aware", "incident")
 
 
-def check_review(review: Review, today: date) -> None:
-    """The rules every recorded review keeps, however it changes (command, form, button, import).
-
-    Raises `CommandError` naming the first rule broken.
-    """
-    for field in DATE_FIELDS:
-        _not_future(today, field, getattr(review, field))
-    for later, earlier in (
-        ("completed", "initiated"), ("published", "initiated"), ("published", "completed"),
-        ("withheld", "initiated"), ("referred", "withheld"), ("initiated", "incident"), ("notified", "incident"),
-    ):
-        a, b = getattr(review, later), getattr(review, earlier)
-        if a is not None and b is not None and a < b:
-            raise CommandError(
-                f"The {later} date {a.isoformat()} is before the {earlier} date {b.isoformat()}: "
-                f"check both dates (YYYY-MM-DD).",
-                later,
-            )
-    for field, needs, why in (
-        ("completed", "initiated", "a report is completed after the decision to hold the review"),
-        ("published", "completed", "a published report is a completed one"),
-        ("referred", "withheld", "a referral to the national panel records a decision not to publish"),
-        ("withheld_reason", "withheld", "the reason explains a decision not to publish"),
-        ("withheld", "withheld_reason", "the national panel is told why a report is not published"),
-    ):
-        if getattr(review, field) is not None and getattr(review, needs) is None:
-            raise CommandError(f"`{review.reference}` has {field} but no {needs}: {why}. Give its {needs} too.", needs)
-    if review.published is not None and review.withheld is not None:
-        raise CommandError(
-            f"`{review.reference}` cannot be both published and withheld: keep the one that happened.", "withheld"
-        )
+def dates_of(review: Review) -> dict[str, date | None]:
+    return {field: getattr(review, field) for field in DATE_FIELDS}
 
 
 def apply_changes(ctx: Context, review: Review, fields: dict[str, g.Value]) -> list[str]:
-    changed = [field for field, value in fields.items() if _set(ctx, review, field, value)]
+    """Set `fields`, check the whole record (scr.validate), let the regime follow its date; the changed fields."""
+    changed = [field for field, value in fields.items() if field != "regime" and _set(ctx, review, field, value)]
     check_review(review, ctx.today)
+    dates = dates_of(review)
+    if "regime" in fields or set(changed) & set(REGIME_DATES):
+        regime = settle_regime(review.regime, fields.get("regime"), dates, ctx.today, ctx.rulebooks)  # type: ignore[arg-type]
+        if _set(ctx, review, "regime", regime):
+            changed.append("regime")
     return changed
 
 
@@ -360,7 +334,8 @@ def create_review(ctx: Context, command: g.New) -> Result:
     key = command.reference.upper()
     if ctx.session.scalar(select(Review.id).where(Review.reference_key == key)) is not None:
         raise CommandError(f"Review `{command.reference}` already exists: `/scr status {command.reference}` shows it.")
-    values = {"title": "", "regime": "scr", **command.fields}
+    values = {"title": "", "regime": None, **command.fields}
+    values["regime"] = settle_regime(None, values.get("regime"), values, ctx.today, ctx.rulebooks)  # type: ignore[arg-type]
     review = Review(reference=command.reference, reference_key=key, created_at=ctx.now, **values)
     check_review(review, ctx.today)
     ctx.session.add(review)
@@ -404,12 +379,22 @@ def _form_edits(ctx: Context, review: Review, fields: dict[str, g.Value], since:
     return edited
 
 
+# The verb that first records each date `update` can only correct.
+RECORDED_BY = {"rapid": "rapid", "rapid_sent": "rapid", "decided": "decide", "completed": "complete", "copied": "copy",
+               "published": "publish", "withheld": "withhold", "referred": "refer"}
+
+
 def update_review(ctx: Context, command: g.Update) -> Result:
     authorise(ctx, "editor", "update reviews")
     if not command.fields:
         find_review(ctx.session, command.reference)
         return FormNeeded("update", command.reference)
     review = find_review(ctx.session, command.reference, for_update=True)
+    for field in g.CORRECTIONS:
+        if field in command.fields and getattr(review, field) is None:
+            raise CommandError(
+                f"`{review.reference}` has no {field} date to correct: record it with "
+                f"`/scr {RECORDED_BY[field]} {review.reference} …` (`/scr help {RECORDED_BY[field]}`).", field)
     fields = command.fields if command.since is None else _form_edits(ctx, review, command.fields, command.since)
     changed = apply_changes(ctx, review, fields)
     if not changed:
@@ -503,7 +488,7 @@ def finish_action(ctx: Context, command: g.FinishAction) -> Result:
         )
     if action.done is not None:
         return Done(f"Action {command.number} was already done on {action.done.isoformat()}.", review.reference)
-    _not_future(ctx.today, "done", command.on)
+    check_dates({"done": command.on}, ctx.today)
     action.done = command.on
     _record(ctx, review, f"action {command.number} done", None, command.on)
     return Done(f"Action {command.number} of `{review.reference}` done on {command.on.isoformat()}.", review.reference)

@@ -6,18 +6,20 @@ the processes print before exiting; nothing deeper in the code reads `os.environ
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from scr.rulebook import TRANSITION_FROM, TRANSITION_TO, Guidance, rulebooks
 from scr.users import OBJECT_ID, teams_user
 
 # Microsoft's public cloud: where the Bot Framework's signing keys and the sign-in service are.
 BOT_FRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 MICROSOFT_LOGIN_URL = "https://login.microsoftonline.com"
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -51,9 +53,13 @@ class Settings(BaseSettings):
     scr_teams_channel: str | None = None
     # A single send (its retries included) must finish well inside one lease: see jobs.delivery.
     scr_lease_seconds: int = Field(300, ge=60, le=86400)
-    # DOMAIN.md: partnerships differ on whether the rapid review's 15 working days run from the notification or
-    # from becoming aware of the incident.
-    scr_rapid_review_from: Literal["notified", "incident"] = "notified"
+    # DOMAIN.md: the rapid review's 15 working days run from the partners becoming aware; some partnerships count
+    # from the notification instead.
+    scr_rapid_review_from: Literal["aware", "notified"] = "aware"
+    # The day this partnership's reviews became LCSPRs (within the national transition), and the day decisions not
+    # to publish began to go to the national panel.
+    scr_lcspr_from: date = date(2019, 9, 29)
+    scr_panel_from: date = date(2013, 4, 15)
 
     @field_validator(
         "slack_bot_token", "slack_signing_secret", "slack_app_token", "scr_reminder_channel",
@@ -176,6 +182,18 @@ class Settings(BaseSettings):
         if value not in (*WEEKDAYS, "off"):
             raise ValueError("must be a weekday (monday … sunday) or off")
         return value
+
+    @field_validator("scr_lcspr_from")
+    @classmethod
+    def _lcspr_from(cls, value: date) -> date:
+        if not TRANSITION_FROM <= value <= TRANSITION_TO:
+            raise ValueError(f"must be a date within the national transition, {TRANSITION_FROM} to {TRANSITION_TO}")
+        return value
+
+    @property
+    def guidance(self) -> Guidance:
+        """The rulebooks with this partnership's dates and choices."""
+        return rulebooks(self.scr_rapid_review_from, self.scr_lcspr_from, self.scr_panel_from)
 
     @property
     def timezone(self) -> ZoneInfo:

@@ -1,7 +1,7 @@
 """Import and export: the board's spreadsheet as Excel reads and writes CSV, and the full JSON backup.
 
 The CSV holds one review a row, columns by header name. Every row is checked by the rules the commands keep
-(`scr.service.check_review`), and a file goes in whole or not at all. The JSON backup holds every table of the
+(`scr.validate.check_review`), and a file goes in whole or not at all. The JSON backup holds every table of the
 models, column by column as the models define them, so that fields added later travel without edits here.
 """
 
@@ -21,6 +21,8 @@ from scr import grammar as g
 from scr import service
 from scr.grammar import CommandError
 from scr.models import DATE_FIELDS, AuditEntry, Base, Review
+from scr.rulebook import RULEBOOKS, Guidance
+from scr.validate import check_review, settle_regime
 
 # The columns of the spreadsheet, in SPEC's order; `reference` is the key.
 COLUMNS = ("reference", "title", "regime", "reviewer", "incident", "notified", "initiated", "completed",
@@ -134,7 +136,7 @@ def _value(name: str, raw: str, today: date) -> object:
     if name in DATE_FIELDS:
         return g.parse_date(name, raw, today) if raw else None
     if name == "regime":
-        return g._value(name, raw, today) if raw else "scr"
+        return g._value(name, raw, today) if raw else None  # None: the regime follows the date
     text = g._text(_TEXT_KEYS[name], raw)
     return text or ("" if name == "title" else None)
 
@@ -150,9 +152,11 @@ def _values(line: int, row: dict[str, str], today: date, problems: list[str]) ->
     return values if len(problems) == before else None
 
 
-def _check(line: int, review: Review, today: date, problems: list[str]) -> bool:
+def _check(line: int, record: dict[str, object], today: date, guidance: Guidance, problems: list[str]) -> bool:
+    """Check a new row as a command's `new` would be; settles its regime (in `record`) on the way."""
     try:
-        service.check_review(review, today)
+        record["regime"] = settle_regime(None, record["regime"], record, today, guidance)  # type: ignore[arg-type]
+        check_review(Review(**record), today)
     except CommandError as error:
         problems.append(f"line {line}: {error.message}")
         return False
@@ -183,19 +187,21 @@ def _rows(source: TextIO, today: date, problems: list[str]) -> Iterator[tuple[in
         yield line, values
 
 
-def _context(session: Session, actor: service.Actor, now: datetime, doing: str) -> service.Context:
-    ctx = service.Context(session, actor, now, {})
+def _context(session: Session, actor: service.Actor, now: datetime, doing: str,
+             guidance: Guidance) -> service.Context:
+    ctx = service.Context(session, actor, now, guidance)
     service.authorise(ctx, "editor", doing)
     return ctx
 
 
-def import_reviews(session: Session, source: TextIO, actor: service.Actor, now: datetime, name: str) -> int:
+def import_reviews(session: Session, source: TextIO, actor: service.Actor, now: datetime, name: str,
+                   guidance: Guidance = RULEBOOKS) -> int:
     """Add every review of the CSV in `source`, or none: raises `ImportFailed` listing each bad line.
 
     Rows are written in batches while the file is read, to keep memory flat; the caller's transaction rolls all of
     them back if any line is bad.
     """
-    _context(session, actor, now, "import reviews")
+    _context(session, actor, now, "import reviews", guidance)
     problems: list[str] = []
     existing = set(session.scalars(select(Review.reference_key)))
     before = session.scalar(select(func.max(Review.id))) or 0
@@ -208,8 +214,8 @@ def import_reviews(session: Session, source: TextIO, actor: service.Actor, now: 
             problems.append(f"line {line}: review {values['reference']} already exists "
                             "(`scr import --update FILE` changes existing reviews)")
             continue
-        record = {**dict.fromkeys(COLUMNS), "title": "", "regime": "scr", **values}
-        if not _check(line, Review(**record), today, problems) or problems:
+        record = {**dict.fromkeys(COLUMNS), "title": "", **values}
+        if not _check(line, record, today, guidance, problems) or problems:
             continue
         batch.append({**record, "reference_key": key, "created_at": now})
         count += 1
@@ -229,13 +235,14 @@ def import_reviews(session: Session, source: TextIO, actor: service.Actor, now: 
     return count
 
 
-def update_reviews(session: Session, source: TextIO, actor: service.Actor, now: datetime) -> tuple[int, int]:
+def update_reviews(session: Session, source: TextIO, actor: service.Actor, now: datetime,
+                   guidance: Guidance = RULEBOOKS) -> tuple[int, int]:
     """Change existing reviews to the values of the CSV in `source`: (reviews changed, rows read), or `ImportFailed`.
 
     Only the columns the file has are changed; an empty cell clears its value. Each change is in the audit trail,
     as a command's is; any bad line rolls every change back (the caller's transaction).
     """
-    ctx = _context(session, actor, now, "update reviews")
+    ctx = _context(session, actor, now, "update reviews", guidance)
     problems: list[str] = []
     changed = rows = 0
     pending: list[tuple[int, dict[str, object]]] = []

@@ -36,7 +36,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scr import db, grammar, present, service
 from scr.notices import PUBLISH, REFER, SNOOZE
-from scr.rulebook import rulebooks
 from scr.settings import Settings
 from scr.users import teams_user
 from teams import cards
@@ -171,7 +170,7 @@ class TeamsBot:
         # Only members of TEAMS_TENANT_ID get this far (`user_of`), so none is an outsider.
         settings = self.settings
         actor = service.Actor(user, admin=user in settings.scr_admins)
-        return service.Context(session, actor, self.clock(), rulebooks(settings.scr_rapid_review_from),
+        return service.Context(session, actor, self.clock(), settings.guidance,
                                list_limit=LIST_ROWS, readers=settings.scr_readers, admins=settings.scr_admins)
 
     def answer(self, user: str, text: str) -> dict:

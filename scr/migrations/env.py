@@ -12,9 +12,17 @@ if not url:
 
     url = load_settings().database_url
 
-connectable = config.attributes.get("connection") or create_engine(url)
 
-with connectable.connect() as connection:
+def run(connection) -> None:
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+
+
+# A caller may hand over its own connection (the upgrade tests do, to migrate a database they filled first).
+given = config.attributes.get("connection")
+if given is not None:
+    run(given)
+else:
+    with create_engine(url).connect() as connection:
+        run(connection)

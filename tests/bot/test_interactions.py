@@ -115,7 +115,7 @@ def test_update_button_opens_a_prefilled_form_and_saves_it(web, fake_slack, run,
     view = json.loads(view) if isinstance(view, str) else view
     reviewer = next(block for block in view["blocks"] if block.get("block_id") == "reviewer")
     assert reviewer["element"]["initial_value"] == "Ms Smith"
-    answer = _submit(web, "scr_update", {"title": "Child A", "regime": "scr", "initiated": "2026-03-02",
+    answer = _submit(web, "scr_update", {"title": "Child A", "regime": "lcspr", "initiated": "2026-03-02",
                                          "incident": None, "notified": None, "reviewer": None, "notes": "Trial in May"},
                      metadata={"reference": "SCR-1"})
     assert answer["response_action"] == "update"

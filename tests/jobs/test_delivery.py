@@ -38,9 +38,11 @@ def test_each_notice_reaches_its_channel_once_and_rerunning_the_day_posts_nothin
     assert posts == [
         ("C0ESCALATE", "Escalation: Completion and publication for LATE (Child A) is overdue: it was due 2026-07-05, "
                        "144 days ago."),
-        ("C0ESCALATE", "Escalation: HELD was withheld on 2026-08-01 and still needs referral to the national panel."),
+        ("C0ESCALATE", "Escalation: HELD was withheld on 2026-08-01 and still needs referral to the national panel "
+                       "(Child Safeguarding Practice Review Panel) and the Secretary of State."),
         ("C0REMIND", "Reminder: Completion and publication for SOON (Child B) is due 2026-12-10, in 14 days."),
-        ("C0REMIND", "Reminder: Copy to DfE and Ofsted for SOON (Child B) is due 2026-12-03, in 7 days."),
+        ("C0REMIND", "Reminder: Copy to the Panel and the Secretary of State for SOON (Child B) is due 2026-12-01, "
+                     "in 5 days."),
         # Monday's digest, late because nothing ran on Monday.
         ("C0REMIND", "Weekly digest: 1 overdue, 1 needing referral to the national panel, 0 published."),
         ("U0OWNER", "Action 1 of LATE is overdue (56 days): Audit referrals"),

@@ -106,7 +106,7 @@ def test_viewers_see_that_text_was_corrected_but_not_what_it_said(run, as_):
     run("grant UED editor")
     seen = [(e.field, e.old, e.new) for e in as_("history SCR-1", service.Actor("UVIEW")).entries]
     assert seen == [
-        ("reference", None, "SCR-1"), ("title", None, "(text)"), ("regime", None, "scr"),
+        ("reference", None, "SCR-1"), ("title", None, "(text)"), ("regime", None, "lcspr"),
         ("initiated", None, "2026-03-02"),
         ("title", "(text)", "(text)"), ("notes", None, "(text)"),
         ("notes", "(text)", "(text)"), ("initiated", "2026-03-02", "2026-03-03"),

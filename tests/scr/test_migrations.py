@@ -1,9 +1,15 @@
+from datetime import UTC, date, datetime
+
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from scr import db
 from scr.models import Base
+
+SCHEMA = "upgrade_test"
 
 
 def test_release_can_run_twice_on_a_fresh_database(tmp_path):
@@ -18,3 +24,68 @@ def test_the_migrations_build_exactly_the_models(engine):
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
+
+
+@pytest.fixture
+def empty_connection(database_url, tmp_path):
+    """A connection to an empty database: a new SQLite file, or a schema of its own in the PostgreSQL under test."""
+    if database_url.startswith("sqlite"):
+        engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+        with engine.connect() as connection:
+            yield connection
+        return
+    engine = db.make_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        connection.execute(text(f"SET search_path TO {SCHEMA}"))
+        connection.commit()
+        yield connection
+        connection.rollback()
+        connection.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
+        connection.commit()
+
+
+def _upgrade(connection, revision: str) -> None:
+    config = db.alembic_config("sqlite://")  # the URL is unused: the connection is given
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+    connection.commit()
+
+
+def test_0004_keeps_every_row_and_its_regime(empty_connection):
+    """A database with reviews under 0003 (an SCR begun in 2026 among them: its regime is kept, not re-derived)."""
+    connection = empty_connection
+    _upgrade(connection, "0003")
+    rows = [
+        ("SCR-2013-04", "scr", date(2013, 2, 1), None, None, "Criminal trial"),
+        ("SCR-2026-01", "scr", date(2026, 3, 2), date(2026, 9, 1), date(2026, 9, 20), None),
+        ("LCSPR-2020-01", "lcspr", None, None, None, None),
+    ]
+    for reference, regime, initiated, completed, published, delay in rows:
+        connection.execute(text(
+            "INSERT INTO reviews (reference, reference_key, title, regime, initiated, completed, published, "
+            "delay_reason, created_at) VALUES (:r, :r, 'Child', :regime, :i, :c, :p, :d, :at)"
+        ), {"r": reference, "regime": regime, "i": initiated, "c": completed, "p": published, "d": delay,
+            "at": datetime(2026, 1, 1, tzinfo=UTC)})
+    connection.execute(text("INSERT INTO audit (at, actor, review_id, field, new) "
+                            "SELECT created_at, 'x', id, 'reference', reference FROM reviews"))
+    connection.commit()
+
+    _upgrade(connection, "head")
+
+    kept = connection.execute(text(
+        "SELECT reference, regime, initiated, completed, published, delay_reason, aware, rapid, decision, decided, "
+        "planned, copied, url, delay_until, delay_told FROM reviews ORDER BY reference"
+    )).all()
+    as_dates = [tuple(date.fromisoformat(v) if isinstance(v, str) and v[:2] in ("19", "20") else v for v in row)
+                for row in kept]
+    assert as_dates == sorted(
+        (reference, regime, initiated, completed, published, delay, *[None] * 9)
+        for reference, regime, initiated, completed, published, delay in rows
+    )
+    assert connection.execute(text("SELECT count(*) FROM audit")).scalar() == 3
+    open_references = connection.execute(text(
+        "SELECT reference FROM reviews WHERE published IS NULL AND (referred IS NULL OR regime = 'lcspr') "
+        "AND (decision IS NULL OR decision <> 'no-review' OR regime = 'scr') ORDER BY reference")).scalars().all()
+    assert open_references == ["LCSPR-2020-01", "SCR-2013-04"]

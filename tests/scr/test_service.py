@@ -175,3 +175,29 @@ def test_queries_run_a_fixed_number_of_statements(engine, sessions, run, text):
             service.execute(ctx, grammar.parse(text, NOW.date()))
         counts.append(len(statements))
     assert counts[0] == counts[1] <= 3
+
+
+def test_the_regime_follows_the_date_and_a_contradiction_changes_nothing(run, sessions):
+    run("new R-1 initiated=2026-03-02")
+    assert run("status R-1").review.regime == "lcspr"
+    before = _audit_count(sessions)
+    with pytest.raises(CommandError, match="2026-03-02 is an LCSPR"):
+        run("update R-1 regime=scr")
+    with pytest.raises(CommandError, match="2014-01-02 is an SCR"):
+        run("new R-2 initiated=2014-01-02 regime=lcspr")
+    assert _audit_count(sessions) == before
+    assert run("update R-1 initiated=2016-03-02").message == "Updated `R-1`: initiated, regime."
+    assert run("status R-1").review.regime == "scr"
+
+
+def test_a_recorded_date_is_corrected_and_the_audit_keeps_the_old_value(run):
+    run("new R-1 initiated=2026-03-02")
+    run("publish R-1 on=2026-09-01")
+    assert run("update R-1 published=2026-09-10").message == "Updated `R-1`: published."
+    assert [(e.field, e.old, e.new) for e in run("history R-1").entries][-1] == ("published", "2026-09-01", "2026-09-10")
+    with pytest.raises(CommandError, match="before the completed date"):
+        run("update R-1 published=2026-08-01")
+    with pytest.raises(CommandError, match="no referred date to correct.*refer R-1"):
+        run("update R-1 referred=2026-10-01")
+    with pytest.raises(CommandError, match="before 1990"):
+        run("update R-1 initiated=1989-03-02")

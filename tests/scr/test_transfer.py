@@ -26,7 +26,7 @@ EXCEL = (
     "\ufeffReference,Title,Regime,Reviewer,Incident,Notified,Initiated,Completed,Published,Withheld,"
     "Withheld Reason,Referred,Delay Reason,NOTES,,\r\n"
     "SCR-2013-04,Child A,scr,Ms Smith,02/01/2013,4/1/2013,01/02/2013,30/07/2013,01/08/2013,,,,,,,\r\n"
-    'SCR-2014-01,"Child B, sibling",lcspr,,,,31/03/2014,,,01/10/2014,Risk to a sibling,,,"Panel told\n'
+    'SCR-2014-01,"Child B, sibling",scr,,,,31/03/2014,,,01/10/2014,Risk to a sibling,,,"Panel told\n'
     'by letter",,\r\n'
     "SCR-2015-02,Child C,,,,,2015-08-31,,,,,,Criminal trial,,,\r\n"
     ",,,,,,,,,,,,,,,\r\n"
@@ -89,7 +89,8 @@ def test_excels_csv_imports_and_the_export_imports_again_unchanged(sessions, eng
                                    "''@x", "'plain", "Child 'A'"])
 def test_formula_cells_are_neutralised_and_restored(sessions, engine, title):
     with db.transaction(sessions) as session:  # as typed in Slack
-        session.add(Review(reference="SCR-1", reference_key="SCR-1", title=title, notes="-note", created_at=NOW))
+        session.add(Review(reference="SCR-1", reference_key="SCR-1", title=title, notes="-note",
+                           regime="lcspr", created_at=NOW))
     exported = _export(sessions)
     row = next(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"), newline="")))
     for cell in (row["title"], row["notes"]):

@@ -7,7 +7,7 @@ Revises: 0002
 import sqlalchemy as sa
 from alembic import op
 
-from scr.models import OPEN_WHERE
+OPEN_WHERE = "published IS NULL AND referred IS NULL"  # as it was then: the model moves on
 
 revision = "0003"
 down_revision = "0002"
