@@ -9,18 +9,16 @@ and how much the log grew.
 from __future__ import annotations
 
 import argparse
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from common import ROOT
+import common  # noqa: F401  (puts the checkout on sys.path)
 
 from scr import db
 from tests.bot.hostile import run_suite
-from tests.fakeslack import SIGNING_SECRET, FakeSlack, slash_command
-from tests.processes import free_port, process_env, procfile_command, wait_until_healthy
+from tests.fakeslack import SIGNING_SECRET, FakeSlack
+from tests.processes import web_process
 
 
 def main() -> int:
@@ -31,18 +29,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{folder}/bench.db"
         db.migrate(url)
-        fake, port, log = FakeSlack(), free_port(), Path(folder) / "web.log"
-        env = process_env(PORT=str(port), DATABASE_URL=url, SLACK_BOT_TOKEN="xoxb-test-token",
-                          SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
-        with log.open("w") as out:
-            web = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        fake, log = FakeSlack(), Path(folder) / "web.log"
         try:
-            wait_until_healthy(web, port)
-            slash_command(f"http://127.0.0.1:{port}/slack/events", "help")  # the worker has served once
-            figures = run_suite(port, web.pid, log, rounds=args.rounds)
+            with web_process(log, DATABASE_URL=url, SLACK_BOT_TOKEN="xoxb-test-token",
+                             SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url) as (port, web):
+                figures = run_suite(port, web.pid, log, rounds=args.rounds)
         finally:
-            web.send_signal(signal.SIGTERM)
-            web.wait(timeout=30)
             fake.close()
     print("\n".join(figures.lines()))
     return 0

@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scr: {error}", file=sys.stderr)
         return 2
     except OperationalError as error:
-        print(f"scr: cannot use the database ({settings.database_url.split('@')[-1]}): {error.orig}", file=sys.stderr)
+        print(f"scr: cannot use the database ({db.printable(settings.database_url)}): {error.orig}", file=sys.stderr)
         return 1
 
 

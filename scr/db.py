@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scr.grammar import CommandError
@@ -25,7 +26,22 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 WRITE, WAIT = "scr_write", "scr_wait"  # execution options of a transaction (see `transaction`)
-SQLITE_WAIT = 30.0  # seconds a write waits for another by default: jobs and the CLI can afford to
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long a process waits on its database, in seconds: to connect, for one statement (PostgreSQL; None: no
+    limit), and for another writer's lock when a transaction names no `wait` of its own (SQLite)."""
+
+    connect: int
+    statement: float | None
+    busy: float
+
+
+BATCH = Timeouts(connect=10, statement=None, busy=30)  # jobs and the CLI can afford to wait
+# `web` must answer within Slack's three seconds: a database that hangs (rather than refusing) costs a request
+# a few seconds, never the dyno, and /healthz says 503.
+WEB = Timeouts(connect=3, statement=5, busy=2)
 
 
 class Busy(CommandError):
@@ -35,9 +51,10 @@ class Busy(CommandError):
         super().__init__("The records are busy with another change, so nothing changed. Try again in a moment.")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, timeouts: Timeouts = BATCH) -> Engine:
+    """The engine, with `timeouts`; SQL errors never carry their parameters (reasons, notes) into a log."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_WAIT})
+        engine = create_engine(url, connect_args={"timeout": timeouts.busy}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -50,11 +67,25 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:
             options = connection.get_execution_options()
-            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(1000 * (options.get(WAIT) or SQLITE_WAIT))}")
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={int(1000 * (options.get(WAIT) or timeouts.busy))}")
             connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE) else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    connect_args: dict[str, object] = {"connect_timeout": timeouts.connect}
+    if timeouts.statement is not None:
+        connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=timeouts.connect,
+                         connect_args=connect_args, hide_parameters=True)
+
+
+def printable(url: str) -> str:
+    """The database URL as it may be printed or logged: without its password, and without its query string,
+    where a password can be given too (`?password=…`)."""
+    try:
+        parsed = make_url(url)
+        return parsed.set(drivername=parsed.get_backend_name(), query={}).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(a malformed URL)"
 
 
 def make_sessions(engine: Engine) -> sessionmaker[Session]:
@@ -73,7 +104,7 @@ def transaction(sessions: sessionmaker[Session], write: bool = True, wait: float
 
     A write transaction (the default) holds SQLite's write lock from its first statement; a read-only one
     (`write=False`) reads a consistent snapshot without waiting for writers. Waiting more than `wait` seconds for
-    another change's locks (default: SQLite's 30 s, PostgreSQL's none) raises `Busy`.
+    another change's locks (default: the engine's `Timeouts.busy` on SQLite, none on PostgreSQL) raises `Busy`.
     """
     try:
         with sessions() as session, session.begin():

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,3 +62,23 @@ def wait_until_healthy(process: subprocess.Popen, port: int, seconds: float = 20
             assert process.poll() is None, process.stdout.read() if process.stdout else ""
             assert time.monotonic() < deadline, f"web did not answer /healthz within {seconds} seconds"
             time.sleep(0.2)
+
+
+@contextmanager
+def web_process(log: Path, **values: str) -> Iterator[tuple[int, subprocess.Popen]]:
+    """`web` as the Procfile starts it, on a free port, with `values` in its environment and its output (stdout and
+    stderr) in `log`; once it answers /healthz and has served a signed `/scr help`: (port, its gunicorn master)."""
+    from tests.fakeslack import slash_command
+
+    port = free_port()
+    with log.open("w") as out:
+        web = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=process_env(PORT=str(port), **values),
+                               stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_until_healthy(web, port)
+        status, _ = slash_command(f"http://127.0.0.1:{port}/slack/events", "help")
+        assert status == 200
+        yield port, web
+    finally:
+        web.send_signal(signal.SIGTERM)
+        web.wait(timeout=30)

@@ -1,35 +1,25 @@
 """The hostile-input suite against the real `web` process from the Procfile, over raw HTTP."""
 
 import json
-import signal
-import subprocess
 import urllib.request
 
 import pytest
 
 from tests.bot.hostile import ATTACKS, PLANTED, RESPONSE_URL, run_suite, send
-from tests.fakeslack import SIGNING_SECRET, FakeSlack, slash_command
-from tests.processes import ROOT, free_port, process_env, procfile_command, wait_until_healthy
+from tests.fakeslack import SIGNING_SECRET, FakeSlack
+from tests.processes import web_process
 
 
 @pytest.fixture(scope="module")
 def served(database_url, tmp_path_factory):
-    """`web` as the Procfile starts it, its output (stdout and stderr) in a file: (port, process, log path)."""
+    """`web` as the Procfile starts it: (port, its gunicorn master, the file its output goes to)."""
     fake = FakeSlack()
-    port = free_port()
     log = tmp_path_factory.mktemp("web") / "web.log"
-    env = process_env(PORT=str(port), DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token",
-                      SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url)
-    with log.open("w") as out:
-        web = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_until_healthy(web, port)
-        status, _ = slash_command(f"http://127.0.0.1:{port}/slack/events", "help")  # warm: the worker has served
-        assert status == 200
-        yield port, web, log
+        with web_process(log, DATABASE_URL=database_url, SLACK_BOT_TOKEN="xoxb-test-token",
+                         SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake.api_url) as (port, web):
+            yield port, web, log
     finally:
-        web.send_signal(signal.SIGTERM)
-        web.wait(timeout=30)
         fake.close()
 
 

@@ -2,8 +2,11 @@
 
 import json
 import signal
+import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -61,3 +64,30 @@ def test_web_serves_without_slack_at_start_up_and_says_so_in_one_line(database_u
     said = [text for text in output.splitlines() if "Slack" in text]
     assert len(said) == 1 and said[0].startswith(line), output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize("database", ["hangs", "refuses"])
+def test_healthz_is_503_within_five_seconds_when_the_database_hangs_or_refuses(fake_slack, database):
+    with socket.socket() as hung:  # listens, so connections are accepted by the kernel, and never answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen(16)
+        db_port = hung.getsockname()[1] if database == "hangs" else free_port()
+        port = free_port()
+        env = process_env(PORT=str(port), DATABASE_URL=f"postgresql://scr:secret@127.0.0.1:{db_port}/scr",
+                          SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                          SLACK_API_URL=fake_slack.api_url)
+        web = subprocess.Popen(procfile_command("web"), cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        try:
+            with pytest.raises(AssertionError, match="did not answer"):
+                wait_until_healthy(web, port, seconds=8)  # it starts, then says the database does not answer
+            for _ in range(3):
+                started = time.monotonic()
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30)
+                assert refused.value.code == 503
+                assert time.monotonic() - started < 5
+        finally:
+            web.send_signal(signal.SIGTERM)
+            output = web.communicate(timeout=30)[0]
+    assert "Traceback" not in output and "secret" not in output

@@ -69,4 +69,5 @@ def test_an_unreachable_database_is_one_line(monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
     assert main(["status"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("scr: cannot use the database (127.0.0.1:1/none)") and "Traceback" not in err
+    assert err.startswith("scr: cannot use the database (postgresql://nobody@127.0.0.1:1/none)")
+    assert "Traceback" not in err
