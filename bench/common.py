@@ -48,8 +48,8 @@ def review_rows(count: int, today: date):
     """`count` reviews in mixed states, dated around `today`: mostly closed, as a board's history is."""
     for n in range(count):
         initiated = today - timedelta(days=30 + (n * 7919) % 3000)
-        row = {"reference": f"SCR-B{n:06d}", "title": f"Child {chr(65 + n % 26)}",
-               "regime": ("scr", "lcspr")[n % 2], "initiated": initiated.isoformat()}
+        # No regime: it follows the date, as the import settles it.
+        row = {"reference": f"SCR-B{n:06d}", "title": f"Child {chr(65 + n % 26)}", "initiated": initiated.isoformat()}
         bucket = n % 200
         if bucket < 188:
             row["completed"] = row["published"] = min(initiated + timedelta(days=150 + n % 90), today).isoformat()

@@ -79,9 +79,44 @@ def test_excels_csv_imports_and_the_export_imports_again_unchanged(sessions, eng
     assert (second.withheld_reason, second.notes) == ("Risk to a sibling", "Panel told by letter")
     exported = _export(sessions)
     assert exported.startswith("\ufeff" + ",".join(COLUMNS) + "\r\n")
-    assert "SCR-2015-02,Child C,scr,,,,2015-08-31,,,,,,Criminal trial,\r\n" in exported
+    rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"), newline="")))
+    assert rows[2] == {**dict.fromkeys(COLUMNS, ""), "reference": "SCR-2015-02", "title": "Child C", "regime": "scr",
+                       "initiated": "2015-08-31", "delay_reason": "Criminal trial"}
     _empty(engine)
     assert _import(sessions, exported) == 3
+    assert _export(sessions) == exported
+
+
+FULL = [  # every field of the record filled, as the rules allow
+    {"reference": "LCSPR-2020-01", "title": "Child D", "regime": "lcspr", "reviewer": "Dr A Jones",
+     "incident": "2020-01-02", "aware": "2020-01-03", "notified": "2020-01-06", "rapid": "2020-01-20",
+     "rapid_sent": "2020-01-21", "decision": "review", "initiated": "2020-02-03", "completed": "2020-07-01",
+     "planned": "2020-08-01", "copied": "2020-07-20", "published": "2020-08-01",
+     "url": "https://example.org/reviews/child-d", "delay_reason": "Criminal trial", "delay_from": "2020-03-01",
+     "delay_until": "2027-01-31", "delay_told": "2020-03-05", "notes": "-see the board's minutes"},
+    {"reference": "SCR-2014-07", "title": "=Child E", "regime": "scr", "reviewer": "@ms smith",
+     "incident": "2014-01-02", "aware": "2014-01-03", "notified": "2014-01-05", "decision": "no-review",
+     "decided": "2014-02-01", "decision_reason": "Criteria not met", "referred": "2014-02-10"},
+]
+
+
+def test_every_field_of_the_record_is_exported_and_imports_again_unchanged(sessions, engine):
+    spec = ("reference", "title", "regime", "reviewer", "incident", "aware", "notified", "rapid", "initiated",
+            "completed", "planned", "copied", "published", "url", "withheld", "withheld_reason", "referred",
+            "delay_reason", "delay_until", "notes")
+    assert set(spec) <= set(COLUMNS)
+    typed = io.StringIO(newline="")
+    writer = csv.DictWriter(typed, fieldnames=COLUMNS, dialect="excel")
+    writer.writeheader()
+    writer.writerows(FULL)
+    assert _import(sessions, typed.getvalue()) == 2
+    exported = _export(sessions)
+    rows = list(csv.DictReader(io.StringIO(exported.lstrip("\ufeff"), newline="")))
+    blank = dict.fromkeys(COLUMNS, "")
+    assert rows == [{**blank, **FULL[0], "notes": "'-see the board's minutes"},
+                    {**blank, **FULL[1], "title": "'=Child E", "reviewer": "'@ms smith"}]
+    _empty(engine)
+    assert _import(sessions, exported) == 2
     assert _export(sessions) == exported
 
 
@@ -122,7 +157,13 @@ def test_each_imported_review_is_in_the_audit_trail(sessions):
     ("reference,title\nA,x,y\n", "line 2: more values than columns"),
     ("reference,title\nA," + "x" * 201 + "\n", "line 2, title: `title` is too long"),
     ("reference,initiated\nA,2099-01-01\n", "line 2: The initiated date 2099-01-01 is in the future"),
+    ("reference,decision\nA,maybe\n", "line 2, decision: `decision=maybe` is not a decision: use review or no-review."),
+    ("reference,url\nA,javascript:alert(1)\n", "line 2, url: `url=javascript:alert(1)` is not a web address"),
     # The rules the commands keep.
+    ("reference,regime,initiated\nA,lcspr,2014-03-31\n", "line 2: A review whose initiated date is 2014-03-31 is an SCR"),
+    ("reference,initiated\nA,1899-03-31\n", "line 2: The initiated date 1899-03-31 is before 1990"),
+    ("reference,incident,aware\nA,2020-03-31,2020-03-30\n", "line 2: The aware date 2020-03-30 is before the incident date"),
+    ("reference,initiated,delay_until\nA,2026-01-01,2027-01-01\n", "line 2: `A` has delay_until but no delay_reason"),
     ("reference,initiated,completed\nA,2026-03-02,2026-03-01\n", "line 2: The completed date 2026-03-01 is before the initiated date"),
     ("reference,initiated,completed,published\nA,2026-01-01,2026-03-02,2026-03-01\n", "line 2: The published date 2026-03-01 is before the completed date"),
     ("reference,initiated,completed,published\nA,2026-01-01,,2026-03-01\n", "line 2: `A` has published but no completed"),
