@@ -247,53 +247,81 @@ class _Failure:
     unknown: bool  # it may have arrived all the same
 
 
+@dataclass
+class _Done:
+    entry_id: int
+    status: str  # DELIVERED, or CANCELLED: the record resolved it
+
+
 def deliver(sessions: sessionmaker[Session], senders: dict[str, Sender], worker: str, clock: Callable[[], datetime],
             lease: timedelta, still_due: Callable[[Session, LedgerEntry], bool],
             stop: threading.Event | None = None) -> DeliveryReport:
     """Send every pending notice once: claim a batch; for each notice renew the leases, check it against the record
     (`still_due`) and, if an earlier attempt may have arrived, against the destination; send it; mark it.
 
-    A notice that fails is held until the end of the run and then given back for the next run, or given up once its
-    attempts reach ledger.MAX_ATTEMPTS. On `stop` (SIGTERM) the rest of the batch is given back unsent.
+    A notice is marked in the transaction that starts the next one (one commit a notice). A notice that fails is
+    held until the end of the run and then given back for the next run, or given up once its attempts reach
+    ledger.MAX_ATTEMPTS. On `stop` (SIGTERM) the rest of the batch is given back unsent.
     """
     stop = stop or threading.Event()
     report = DeliveryReport()
+    done: list[_Done] = []  # sent (or cancelled), not yet marked
     failures: list[_Failure] = []
     try:
         while not stop.is_set():
             with db.transaction(sessions) as session:
+                _mark(session, done, worker, clock())
                 batch = ledger.claim(session, worker, clock(), lease)
+            done.clear()
             if not batch:
                 break
             for index, entry in enumerate(batch):
                 if stop.is_set():
                     with db.transaction(sessions) as session:
+                        _mark(session, done, worker, clock())
                         ledger.give_back(session, [e.id for e in batch[index:]], worker)
+                    done.clear()
                     report.stopped += len(batch) - index
                     break
-                outcome = _attempt(sessions, senders.get(entry.destination), entry, worker, clock, lease, still_due)
+                outcome = _attempt(sessions, senders.get(entry.destination), entry, worker, clock, lease, still_due,
+                                   done)
                 if isinstance(outcome, _Failure):
                     log.warning("notice %s not delivered (attempt %s): %s", entry.key, outcome.attempts, outcome.error)
                     failures.append(outcome)
-                elif outcome == ledger.DELIVERED:
-                    report.delivered += 1
-                elif outcome == ledger.CANCELLED:
-                    report.cancelled += 1
+                elif outcome is not None:
+                    done.append(_Done(entry.id, outcome))
+                    report.delivered += outcome == ledger.DELIVERED
+                    report.cancelled += outcome == ledger.CANCELLED
     finally:
-        if failures:
-            _settle(sessions, failures, worker, report)
+        if done or failures:
+            with db.transaction(sessions) as session:
+                _mark(session, done, worker, clock())
+                given_up = _settle(session, failures, worker)
+            for failure in given_up:
+                log.error("notice %s undeliverable after %s attempts, given up: %s", failure.key, failure.attempts,
+                          failure.error)
+            report.failed = len(failures) - len(given_up)
+            report.undeliverable = len(given_up)
     return report
 
 
+def _mark(session: Session, done: list[_Done], worker: str, now: datetime) -> None:
+    for outcome in done:
+        ledger.finish(session, outcome.entry_id, worker, outcome.status, now)
+
+
 def _attempt(sessions: sessionmaker[Session], sender: Sender | None, entry: LedgerEntry, worker: str,
-             clock: Callable[[], datetime], lease: timedelta,
-             still_due: Callable[[Session, LedgerEntry], bool]) -> str | _Failure | None:
-    """Try one notice: the status it ends in, a failure, or None if another process took it over."""
+             clock: Callable[[], datetime], lease: timedelta, still_due: Callable[[Session, LedgerEntry], bool],
+             done: list[_Done]) -> str | _Failure | None:
+    """Try one notice (marking `done` first): the status it ends in, a failure, or None if another process took it
+    over."""
     with db.transaction(sessions) as session:
+        _mark(session, done, worker, clock())
         attempts = ledger.begin(session, entry.id, worker, clock())
-        if attempts is None:
-            return None
-        due = still_due(session, entry)
+        due = attempts is not None and still_due(session, entry)
+    done.clear()
+    if attempts is None:
+        return None
     # Half the lease: room for a slow clock on either side before another process may take the notice over.
     deadline = time.monotonic() + lease.total_seconds() / 2
     unknown = entry.status == ledger.CHECKING
@@ -301,24 +329,20 @@ def _attempt(sessions: sessionmaker[Session], sender: Sender | None, entry: Ledg
         if sender is None:
             raise DeliveryError(f"no sender for {entry.destination} in this process")
         if unknown and sender.received(entry, deadline):
-            outcome = ledger.DELIVERED
-        elif not due:
-            outcome = ledger.CANCELLED
-        elif attempts > ledger.MAX_ATTEMPTS:  # the earlier attempts all died without an answer
+            return ledger.DELIVERED
+        if not due:
+            return ledger.CANCELLED
+        if attempts > ledger.MAX_ATTEMPTS:  # the earlier attempts all died without an answer
             return _Failure(entry.id, entry.key, attempts, "no attempt came back", unknown=False)
-        else:
-            unknown = False
-            sender.send(entry, deadline)
-            outcome = ledger.DELIVERED
+        unknown = False
+        sender.send(entry, deadline)
+        return ledger.DELIVERED
     except DeliveryError as error:
         return _Failure(entry.id, entry.key, attempts, str(error), unknown or error.maybe_sent)
-    with db.transaction(sessions) as session:
-        ledger.finish(session, entry.id, worker, outcome, clock())
-    return outcome
 
 
-def _settle(sessions: sessionmaker[Session], failures: list[_Failure], worker: str, report: DeliveryReport) -> None:
-    """Give failed notices back for the next run, or give them up (in the log, without case text) at the cap."""
+def _settle(session: Session, failures: list[_Failure], worker: str) -> list[_Failure]:
+    """Give failed notices back for the next run, or give them up at the cap: those given up."""
     given_up: list[_Failure] = []
     retried: dict[tuple[str, bool], list[int]] = {}
     for failure in failures:
@@ -326,13 +350,8 @@ def _settle(sessions: sessionmaker[Session], failures: list[_Failure], worker: s
             given_up.append(failure)
         else:
             retried.setdefault((failure.error, failure.unknown), []).append(failure.entry_id)
-    with db.transaction(sessions) as session:
-        for (error, unknown), entry_ids in retried.items():
-            ledger.release(session, entry_ids, worker, error, unknown)
-        for failure in given_up:
-            ledger.give_up(session, [failure.entry_id], worker, failure.error)
+    for (error, unknown), entry_ids in retried.items():
+        ledger.release(session, entry_ids, worker, error, unknown)
     for failure in given_up:
-        log.error("notice %s undeliverable after %s attempts, given up: %s", failure.key, failure.attempts,
-                  failure.error)
-    report.failed = len(failures) - len(given_up)
-    report.undeliverable = len(given_up)
+        ledger.give_up(session, [failure.entry_id], worker, failure.error)
+    return given_up
