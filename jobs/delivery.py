@@ -52,11 +52,13 @@ class DeliveryError(Exception):
     """The destination did not take the notice, even after this attempt's retries.
 
     `maybe_sent`: it may have taken it all the same (no answer came, or a 5xx): look before sending it again.
+    `code`: the destination's own word for a refusal, e.g. Slack's `missing_scope`.
     """
 
-    def __init__(self, message: str, maybe_sent: bool = False) -> None:
+    def __init__(self, message: str, maybe_sent: bool = False, code: str | None = None) -> None:
         super().__init__(message)
         self.maybe_sent = maybe_sent
+        self.code = code
 
 
 class AnyServerErrorRetryHandler(ServerErrorRetryHandler):
@@ -128,7 +130,21 @@ class SlackSender:
                 raise DeliveryError(str(error), maybe_sent=True) from None
 
     def received(self, entry: LedgerEntry, deadline: float) -> bool:
-        """Whether the channel holds a message carrying the notice's key, posted since the notice was written."""
+        """Whether the channel holds a message carrying the notice's key, posted since the notice was written.
+
+        An app installed before the history scopes were added cannot tell: rather than lose the notice, it is sent
+        again (at least once), and the log says how to mend that.
+        """
+        try:
+            return self._find(entry, deadline)
+        except DeliveryError as error:
+            if error.code != "missing_scope":
+                raise
+        log.warning("notice %s: cannot look for it in Slack, so it is sent again: reinstall the app from "
+                    "manifest.json to grant its history scopes", entry.key)
+        return False
+
+    def _find(self, entry: LedgerEntry, deadline: float) -> bool:
         channel = self._conversation(entry.channel, deadline)
         written = entry.created_at if entry.created_at.tzinfo else entry.created_at.replace(tzinfo=UTC)
         oldest = f"{(written - timedelta(days=1)).timestamp():.6f}"  # a day's margin for any clock or zone slip
@@ -172,7 +188,7 @@ class SlackSender:
                 if status == 429:
                     wait = float(error.response.headers.get("Retry-After", 1))
                 elif status < 500:
-                    raise DeliveryError(reason) from None
+                    raise DeliveryError(reason, code=error.response.get("error")) from None
                 elif not repeatable:
                     raise DeliveryError(reason, maybe_sent=True) from None
             except URLError as error:  # before the request was sent: connection refused, no route, name unknown

@@ -32,7 +32,7 @@ class Call:
 class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
-        self.refusals: deque[tuple[int, dict[str, str], str, bool]] = deque()
+        self.refusals: deque[tuple[int, dict[str, str], str, bool, str | None]] = deque()
         self.messages: dict[str, list[dict]] = {}  # conversation ID → its messages, oldest first
         self.clock = time.time  # the time a message is posted at, as its `ts` shows
         self.holding: str | None = None  # the Web API method whose next answer waits for `let_go`
@@ -78,10 +78,11 @@ class FakeSlack:
     def response_url(self, name: str = "r1") -> str:
         return f"{self.base}/respond/{name}"
 
-    def refuse(self, status: int, times: int = 1, path: str = "/", after: bool = False, **headers: str) -> None:
-        """Refuse the next `times` calls whose path starts with `path` with `status` (and `headers`); `after`: do what
-        was asked first (the answer is lost, not the request)."""
-        self.refusals.extend([(status, headers, path, after)] * times)
+    def refuse(self, status: int, times: int = 1, path: str = "/", after: bool = False, error: str | None = None,
+               **headers: str) -> None:
+        """Refuse the next `times` calls whose path starts with `path` with `status` (and `headers`, and Slack's
+        `error`); `after`: do what was asked first (the answer is lost, not the request)."""
+        self.refusals.extend([(status, headers, path, after, error)] * times)
 
     def hold(self, method: str) -> None:
         """Do the next call of `method`, then hold its answer until `let_go`."""
@@ -127,10 +128,11 @@ class FakeSlack:
             if refusal is None or refusal[3]:
                 self.calls.append(Call(path, method, params, dict(request.headers)))
         if refusal is not None:
-            status, headers, _, after = refusal
+            status, headers, _, after, error = refusal
             if after:
                 self._answer(method, params)
-            body = json.dumps({"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}).encode()
+            error = error or ("ratelimited" if status == 429 else "fatal_error")
+            body = json.dumps({"ok": False, "error": error}).encode()
             request.send_response(status)
             for name, value in headers.items():
                 request.send_header(name.replace("_", "-"), value)

@@ -1,6 +1,7 @@
 """Delivery against a fake Slack on loopback: each notice once, refusals retried, nothing lost or doubled."""
 
 import json
+import logging
 import threading
 import time
 from collections import Counter
@@ -201,3 +202,17 @@ def test_a_batch_that_outlives_its_lease_is_not_taken_over_while_it_is_still_sen
     texts = Counter(p.params["text"] for p in _posts(fake_slack))
     assert len(texts) == 9 and set(texts.values()) == {1}
     assert sorted(report.delivered for report in reports) == [0, 9]
+
+
+def test_without_the_history_scopes_an_unknown_outcome_is_sent_again_not_lost(run, day, fake_slack, sessions, caplog):
+    run("new LATE initiated=2026-01-05")
+    fake_slack.refuse(500, path="/api/chat.postMessage", after=True)
+    fake_slack.refuse(200, path="/api/conversations.history", error="missing_scope")  # installed before the scopes
+    report = day("2026-11-26", digest=False)
+    assert (report.delivered, report.failed) == (1, 0)
+    assert len(fake_slack.posted("C0ESCALATE")) == 2  # at least once, then
+    with sessions() as session:
+        key = session.scalar(select(LedgerEntry.key))
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
+        f"notice {key}: cannot look for it in Slack, so it is sent again: reinstall the app from manifest.json to "
+        "grant its history scopes"]
