@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import getpass
-import html
 import re
 import sys
 from datetime import datetime
@@ -20,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from cli.transfer import export_command, import_command
 from scr import db, grammar, present, service
+from scr.markup import terminal_text
 from scr.settings import ConfigError, Settings, load_settings
 
 _EMOJI = {":rotating_light:": "!!", ":white_check_mark:": "ok", ":heavy_minus_sign:": "--",
@@ -27,10 +27,10 @@ _EMOJI = {":rotating_light:": "!!", ":white_check_mark:": "ok", ":heavy_minus_si
 
 
 def plain(text: str) -> str:
-    """Slack mark-up made readable in a terminal."""
+    """Slack mark-up made readable, and safe, in a terminal (control characters shown as escapes)."""
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)
-    return html.unescape(re.sub(r"\*([^*\n]+)\*", r"\1", text))
+    return terminal_text(text)
 
 
 def quote_args(args: list[str]) -> str:

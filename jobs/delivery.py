@@ -8,10 +8,8 @@ ledger for the next run, up to ledger.MAX_ATTEMPTS.
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks import notice_message
 from jobs import ledger
 from scr import db
+from scr.markup import terminal_text
 from scr.models import LedgerEntry
 from scr.notices import Notice
 from teams.cards import webhook_message
@@ -238,8 +237,8 @@ class ConsoleSender:
 
     def send(self, entry: LedgerEntry, deadline: float) -> None:
         body = json.loads(entry.body)
-        lines = [f"  {html.unescape(re.sub(r'[*`]', '', line))}" for line in body["lines"]]
-        print("\n".join([f"[{entry.channel}] {html.unescape(body['text'])}", *lines]), file=self.out)
+        lines = [f"  {terminal_text(line.replace('`', ''))}" for line in body["lines"]]
+        print("\n".join([f"[{entry.channel}] {terminal_text(body['text'])}", *lines]), file=self.out)
 
     def received(self, entry: LedgerEntry, deadline: float) -> bool:
         return False

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from scr.markup import CONTROL
 from scr.models import REGIMES, ROLES
 from scr.users import user_key
 
@@ -270,7 +271,11 @@ def _value(key: str, raw: str, today: date) -> Value:
 
 
 def _text(key: str, raw: str) -> str | None:
-    value = " ".join(raw.split())
+    value = " ".join(raw.split())  # line breaks and tabs become spaces: a field is one line
+    control = CONTROL.search(value)
+    if control:
+        raise CommandError(f"`{key}` contains a control character (U+{ord(control.group()):04X}), which a title, "
+                           f"note or reason never needs: type it again as plain text.", key)
     if len(value) > TEXT_LIMITS[key]:
         raise CommandError(f"`{key}` is too long: keep it under {TEXT_LIMITS[key]} characters.", key)
     return value or None

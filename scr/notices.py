@@ -86,7 +86,9 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
     subject = f"review:{review.id}"
     assessment = assess(review, as_of, book)
     name = _label(review)
-    delay = (f"Delayed by parallel proceedings: {safe(review.delay_reason)}",) if review.delay_reason else ()
+    # A notice goes to a channel: it says that a hold runs, never why (the reason is for `status`, asked privately).
+    delay = ((f"Held for parallel proceedings: `/scr status {review.reference}` gives the reason.",)
+             if review.delay_reason else ())
     if review.published is not None:
         if review.published > as_of - timedelta(days=7):
             digest.published.append(review.reference)

@@ -11,6 +11,7 @@ from datetime import date
 
 from scr import grammar as g
 from scr.deadlines import MilestoneState
+from scr.markup import slack_text
 from scr.models import ROLES
 from scr.service import (
     WITHHELD_TEXT,
@@ -38,8 +39,8 @@ HELP_INTRO = "*scr-bot* keeps serious case reviews on time. Commands (`/scr VERB
 
 
 def safe(text: str | None) -> str:
-    """What a user typed, made inert in Slack mark-up: no `<!channel>` pings, no links, no mentions."""
-    return (text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """What a user typed, made inert in Slack mark-up: no pings, links, mentions or formatting (`scr.markup`)."""
+    return slack_text(text)
 
 
 def days(count: int) -> str:

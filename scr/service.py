@@ -18,6 +18,7 @@ from scr import db
 from scr import grammar as g
 from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
 from scr.grammar import CommandError
+from scr.markup import slack_text
 from scr.models import DATE_FIELDS, REGIMES, ROLES, Action, AuditEntry, Grant, Review, Snooze
 from scr.rulebook import Guidance, Rulebook
 from scr.validate import check_dates, check_review, settle_regime
@@ -463,7 +464,7 @@ def delay_review(ctx: Context, command: g.Delay) -> Result:
         return Done(f"Nothing changed for `{review.reference}`.", review.reference)
     if command.reason is None:
         return Done(f"Cleared the delay on `{review.reference}`.", review.reference)
-    return Done(f"Recorded the delay on `{review.reference}`: {command.reason}", review.reference)
+    return Done(f"Recorded the delay on `{review.reference}`: {slack_text(command.reason)}", review.reference)
 
 
 def add_action(ctx: Context, command: g.AddAction) -> Result:

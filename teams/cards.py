@@ -7,7 +7,6 @@ card), each with an `Action.Submit` fallback for clients that predate 1.4. Every
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import replace
@@ -15,6 +14,7 @@ from datetime import date
 
 from scr import grammar as g
 from scr import present
+from scr.markup import teams_markdown
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
 from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, RoleList
 
@@ -37,8 +37,7 @@ def markdown(text: str) -> str:
     """Slack's light mark-up to what a TextBlock renders: *bold* becomes **bold**, mentions and emoji plain."""
     for code, symbol in _EMOJI.items():
         text = text.replace(code, symbol)
-    text = re.sub(r"<@([A-Za-z0-9]+)(?:\|[^>]*)?>", r"\1", text)
-    return html.unescape(re.sub(r"(?<!\*)\*([^*\n]+)\*(?!\*)", r"**\1**", text))
+    return teams_markdown(re.sub(r"<@([A-Za-z0-9]+)(?:\|[^>]*)?>", r"\1", text))
 
 
 def _text(text: str, **style: object) -> dict:

@@ -149,4 +149,16 @@ def test_notice_text_is_inert_in_slack_markup():
     risky = R(title="<!here> & Child", initiated=D("2026-01-05"), delay_reason="<@U123> trial")
     notice = plan([risky], "2026-11-25")[0]
     assert "SCR-1 (&lt;!here&gt; &amp; Child)" in notice.text
-    assert notice.lines == ("Delayed by parallel proceedings: &lt;@U123&gt; trial",)
+    assert "U123" not in " ".join(notice.lines)
+
+
+def test_notices_say_a_hold_runs_but_never_why():
+    """Notices go to channels: references, titles and deadlines, never reasons (the hold's names a trial)."""
+    held = R(initiated=D("2026-01-05"), delay_reason="Criminal trial of the father, Crown Court")
+    soon = R(id=2, reference="SCR-2", initiated=D("2026-06-10"), delay_reason="Inquest into the death")
+    notices = plan([held, soon], "2026-11-25")
+    assert notices
+    for notice in notices:
+        shown = " ".join([notice.text, *notice.lines])
+        assert "trial" not in shown and "Inquest" not in shown
+    assert ("Held for parallel proceedings: `/scr status SCR-1` gives the reason.",) in [n.lines for n in notices]
