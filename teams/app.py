@@ -176,16 +176,18 @@ class TeamsBot:
     def answer(self, user: str, text: str) -> dict:
         """Carry out a typed command as `user` and word the outcome as a card."""
         today = self.clock().date()
+        saved = False
         try:
             command = grammar.parse(text, today)
             with db.transaction(self.sessions) as session:
                 result = service.execute(self.context(session, user), command)
+            saved = True
             return cards.answer_card(result, today)
         except grammar.CommandError as error:
             return cards.error_card(error.message)
         except Exception:
             log.exception("a Teams command failed")
-            return cards.error_card(present.TROUBLE)
+            return cards.error_card(present.trouble(saved))
 
     def act(self, user: str, verb: str, data: dict) -> dict:
         """A card's button: ask first, then do it as `user` (whose role is checked again), as a refreshed card."""
@@ -197,6 +199,7 @@ class TeamsBot:
         if step == cards.CANCEL:
             return cards.text_card(f"Nothing was changed for `{reference}`.")
         doing = {PUBLISH: "mark reviews published", REFER: "record referrals", SNOOZE: "snooze notices"}[base]
+        saved = False
         try:
             with db.transaction(self.sessions) as session:
                 ctx = self.context(session, user)
@@ -210,12 +213,13 @@ class TeamsBot:
                     command = grammar.Publish(reference, ctx.today) if base == PUBLISH else \
                         grammar.Refer(reference, ctx.today)
                     result = service.execute(ctx, command)
+            saved = True
             return cards.answer_card(result, ctx.today)
         except grammar.CommandError as error:
             return cards.error_card(error.message)
         except Exception:
             log.exception("a Teams card action failed")
-            return cards.error_card(present.TROUBLE)
+            return cards.error_card(present.trouble(saved))
 
 
 def card_message(card: dict) -> MessageActivityInput:

@@ -136,3 +136,20 @@ def test_card_buttons_ask_then_act_and_check_the_role(teams_web, bot_framework, 
     assert "published" in done[0]
     with sessions() as session:
         assert session.scalar(select(Review.published)).isoformat() == "2026-11-25"
+
+
+def test_an_answer_that_fails_after_the_change_was_saved_says_it_was_saved(teams_web, bot_framework, run, sessions,
+                                                                          monkeypatch):
+    from teams import cards
+
+    run(f"grant {ASKER_OID} editor")
+
+    def broken(result, today):
+        raise RuntimeError("the card cannot be laid out")
+
+    monkeypatch.setattr(cards, "answer_card", broken)
+    assert post(teams_web, activity(bot_framework, "new SCR-2 initiated=2026-03-02"),
+                bot_framework.activity_token())[0] == 200
+    answer = " ".join(texts(card_of(bot_framework.activities(PERSONAL)[-1])))
+    assert _count(sessions, Review) == 1
+    assert "went through and was saved" in answer and "nothing was changed" not in answer
