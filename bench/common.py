@@ -63,3 +63,43 @@ def review_rows(count: int, today: date):
         else:  # open: due any time from long ago to six months ahead
             row["initiated"] = (today - timedelta(days=(n * 31) % 400)).isoformat()
         yield row
+
+
+def statement_counter():
+    """Count every SQL statement this process sends from now on: call the result for the count so far."""
+    from sqlalchemy import Engine, event
+
+    statements = 0
+
+    def count(*_args) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(Engine, "before_cursor_execute", count)
+    return lambda: statements
+
+
+def seed_reviews(url: str, count: int, today: date) -> None:
+    """An empty database at `url` (migrated) filled with `count` reviews of `review_rows`, through `scr import`."""
+    import csv
+    import io
+    from datetime import datetime
+
+    from sqlalchemy import text
+
+    from scr import db
+    from scr.service import Actor
+    from scr.transfer import COLUMNS, import_reviews
+
+    db.migrate(url)
+    engine = db.make_engine(url)
+    with engine.begin() as connection:
+        for table in ("notices", "audit", "actions", "reviews"):
+            connection.execute(text(f"DELETE FROM {table}"))
+    source = io.StringIO()
+    writer = csv.DictWriter(source, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(review_rows(count, today))
+    source.seek(0)
+    with db.transaction(db.make_sessions(engine)) as session:
+        import_reviews(session, source, Actor("bench", admin=True), datetime.now().astimezone(), "bench")

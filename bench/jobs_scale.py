@@ -10,21 +10,15 @@ It repeats the second run over a tenth of the reviews, to show that the statemen
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import re
 import sys
 import tempfile
-from datetime import date, datetime
+from datetime import date
 
-from common import measure, review_rows
-from sqlalchemy import text
+from common import measure, seed_reviews, statement_counter
 
-from scr import db
 from scr.deadlines import next_working_day
-from scr.service import Actor
 from scr.settings import load_settings
-from scr.transfer import COLUMNS, import_reviews
 
 TODAY = date.today()
 AS_OF = next_working_day(TODAY)
@@ -32,36 +26,12 @@ AS_OF = next_working_day(TODAY)
 
 def child(as_of: str) -> None:
     """Run `python -m jobs --once` in this process, counting every SQL statement it sends."""
-    from sqlalchemy import Engine, event
-
     from jobs.__main__ import main
 
-    statements = 0
-
-    def count(*_args) -> None:
-        nonlocal statements
-        statements += 1
-
-    event.listen(Engine, "before_cursor_execute", count)
+    statements = statement_counter()
     status = main(["--once", "--as-of", as_of])
-    print(f"statements: {statements}")
+    print(f"statements: {statements()}")
     sys.exit(status)
-
-
-def seed(url: str, count: int) -> None:
-    db.migrate(url)
-    engine = db.make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("DELETE FROM notices"))
-        connection.execute(text("DELETE FROM audit"))
-        connection.execute(text("DELETE FROM reviews"))
-    source = io.StringIO()
-    writer = csv.DictWriter(source, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(review_rows(count, TODAY))
-    source.seek(0)
-    with db.transaction(db.make_sessions(engine)) as session:
-        import_reviews(session, source, Actor("bench", admin=True), datetime.now().astimezone(), "bench")
 
 
 def run(url: str, api_url: str, label: str) -> None:
@@ -79,7 +49,7 @@ def main() -> None:
         child(sys.argv[2])
         return
     if sys.argv[1:2] == ["--seed"]:  # in a process of its own, so that the measured runs inherit none of it
-        seed(sys.argv[2], int(sys.argv[3]))
+        seed_reviews(sys.argv[2], int(sys.argv[3]), TODAY)
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--reviews", type=int, default=100_000)

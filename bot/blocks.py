@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     DatePickerElement,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -29,9 +30,10 @@ from slack_sdk.models.views import View
 
 from scr import grammar as g
 from scr import present
+from scr.charts import Chart
 from scr.models import Review
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
-from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, RoleList
+from scr.service import Done, FormNeeded, HistoryPage, ReportAnswer, Result, ReviewDetail, ReviewList, RoleList
 
 TROUBLE, TROUBLE_AFTER_SAVE, trouble = present.TROUBLE, present.TROUBLE_AFTER_SAVE, present.trouble
 MAX_BLOCKS = 50
@@ -127,6 +129,10 @@ def answer_blocks(result: Result, today: date) -> list[Block]:
             return _sections(present.help_lines(topic))
         case RoleList() as roles:
             return _sections(present.role_lines(roles))
+        case ReportAnswer(report=report, share=share):
+            follows = "Posting it with its charts to the reminder channel." if share else \
+                "The charts follow in a moment, for you alone."
+            return [*_sections(present.report_lines(report)), ContextBlock(elements=[MarkdownTextObject(text=follows)])]
         case Done() | FormNeeded():
             return [_section(present.as_text(result, today))]
     raise TypeError(f"no blocks for {type(result).__name__}")
@@ -142,6 +148,14 @@ def message(text: str, blocks: list[Block]) -> dict:
 
 def answer(result: Result, today: date) -> dict:
     return {"response_type": "ephemeral", **message(present.as_text(result, today), answer_blocks(result, today))}
+
+
+def chart_answer(charts: list[tuple[Chart, str]]) -> dict:
+    """The report's charts, uploaded privately (never at a public URL), shown to the asker by file ID."""
+    images = [ImageBlock(slack_file={"id": file_id}, alt_text=chart.alt, title=chart.title)
+              for chart, file_id in charts]
+    return {"response_type": "ephemeral", "replace_original": False,
+            **message("The board's report: " + "; ".join(chart.alt for chart, _ in charts), images)}
 
 
 def error_answer(text: str) -> dict:

@@ -4,6 +4,8 @@
     scr import [--update] FILE.csv  add (or change) reviews: all rows or none
     scr import BACKUP.json          restore a backup into an empty database
     scr export [--format csv|json]  the reviews for Excel, or a full backup, to standard output
+    scr report [--format html|csv|md] [--from DATE --to DATE | --period YYYY/YY] [--out FILE]
+                                    the board's report (scr report --help says more)
     scr demo                        the local demo (no Slack needed)
     scr migrate                     apply database migrations (the `release` process)
 """
@@ -17,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import OperationalError
 
+from cli.report import report_command
 from cli.transfer import export_command, import_command
 from scr import db, grammar, present, service
 from scr.markup import terminal_text
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             return import_command(sessions, args[1:], cli_actor(), now, settings.guidance)
         if args[:1] == ["export"]:
             return export_command(sessions, args[1:])
+        if args[:1] == ["report"] and any(arg.startswith("-") for arg in args[1:]):
+            return report_command(settings, sessions, args[1:], now, plain)
         status, output = run_command(settings, sessions, quote_args(args), now)
         print(output, file=sys.stderr if status == 1 else sys.stdout)
         return status

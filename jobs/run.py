@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs import ledger
 from jobs.delivery import ConsoleSender, DeliveryReport, Sender, SlackSender, TeamsSender, deliver
 from scr import db
+from scr.deadlines import is_working_day
 from scr.models import DATE_FIELDS, Action, LedgerEntry, Review
-from scr.notices import ACTION_OVERDUE, DIGEST, Notice, NoticeRules, plan_notices
+from scr.notices import DIGEST, REPORT, TO_OWNERS, Notice, NoticeRules, plan_notices, report_notice
+from scr.report import scheduled_period
+from scr.service import load_report
 from scr.settings import Settings
 
 REVIEW_COLUMNS = (Review.id, Review.reference, Review.title, Review.regime, Review.decision, Review.delay_reason,
@@ -45,11 +48,12 @@ def notice_rules(settings: Settings) -> NoticeRules:
         digest_day=settings.scr_weekly_digest,
         reminder_channel=settings.scr_reminder_channel or "console",
         escalation_channel=settings.escalation_channel or "console",
+        impact_days=settings.scr_impact_review_days,
     )
 
 
 def plan(session: Session, settings: Settings, as_of: date, subject: str | None = None) -> list[Notice]:
-    """Every notice due on `as_of`: five queries at most, whatever the number of reviews.
+    """Every notice due on `as_of`: a fixed number of queries, whatever the number of reviews.
 
     Given a `subject` (review:ID or action:ID), every notice about it that the record calls for on `as_of`, whether
     or not it was sent already: what `still_due` compares a stored notice with.
@@ -60,8 +64,11 @@ def plan(session: Session, settings: Settings, as_of: date, subject: str | None 
         Review.published > as_of - timedelta(days=7),
     )
     reviews = select(*REVIEW_COLUMNS).where(worth_a_look)
-    actions = (select(Action.id, Review.reference, Action.number, Action.text, Action.owner, Action.due)
-               .join(Review).where(Action.done.is_(None), Action.due < as_of))
+    # Actions overdue, and done ones whose impact review is due and not yet recorded.
+    impact_due = as_of - timedelta(days=settings.scr_impact_review_days)
+    actions = (select(Action.id, Review.reference, Action.number, Action.text, Action.owner, Action.due, Action.done)
+               .join(Review).where(or_(and_(Action.done.is_(None), Action.due < as_of),
+                                       and_(Action.done <= impact_due, Action.impact.is_(None)))))
     if subject is None:
         last_sent = ledger.last_sent(session)
         undeliverable = _references(session, ledger.undeliverable(session, _start_of(as_of - timedelta(days=7),
@@ -71,12 +78,27 @@ def plan(session: Session, settings: Settings, as_of: date, subject: str | None 
         reviews = reviews.where(Review.id == int(number)) if kind == "review" else None
         actions = actions.where(Action.id == int(number)) if kind == "action" else None
         last_sent, undeliverable = {}, []
-    return plan_notices(
+    notices = plan_notices(
         session.execute(reviews.execution_options(yield_per=5000)) if reviews is not None else [],
         session.execute(actions) if actions is not None else [],
-        as_of, notice_rules(settings), settings.guidance, last_sent,
-        ledger.snoozed(session, as_of, subject), undeliverable,
+        as_of, notice_rules(settings), settings.guidance, last_sent, ledger.snoozed(session, as_of, subject),
+        undeliverable,
     )
+    return notices if subject is not None else notices + scheduled_report(session, settings, as_of, last_sent)
+
+
+def scheduled_report(session: Session, settings: Settings, as_of: date, last_sent) -> list[Notice]:
+    """The board's report for the month or quarter just ended, on the first working day it can go (once: the
+    ledger's key is the period)."""
+    if settings.scr_report_schedule == "off" or not is_working_day(as_of):
+        return []
+    period = scheduled_period(as_of, settings.scr_report_schedule)
+    kind = f"{REPORT}.{settings.scr_report_schedule}"
+    last = last_sent.get((REPORT, kind))
+    if last is not None and last > period.end:
+        return []  # this period's report is in the ledger already
+    report = load_report(session, period, as_of, settings.guidance)
+    return [report_notice(report, kind, settings.report_channel or "console")]
 
 
 def _start_of(day: date, settings: Settings) -> datetime:
@@ -101,9 +123,9 @@ def ledger_key(destination: str, notice: Notice) -> str:
 def still_due(settings: Settings, session: Session, entry: LedgerEntry) -> bool:
     """Whether the record still calls for a stored notice: what was resolved (or snoozed) since is not sent.
 
-    The digest is a summary of its day, and goes as planned.
+    The digest and the scheduled report are summaries of their day, and go as planned.
     """
-    if entry.subject == DIGEST:
+    if entry.subject in (DIGEST, REPORT):
         return True
     return any(ledger_key(entry.destination, notice) == entry.key
                for notice in plan(session, settings, entry.due_on, entry.subject))
@@ -126,8 +148,8 @@ def run_once(settings: Settings, sessions: sessionmaker[Session], senders: dict[
          "body": json.dumps(sender.render(notice))}
         for notice in notices
         for destination, sender in senders.items()
-        # Overdue actions go to their owners in Slack; Teams has a channel, not the owners.
-        if destination != "teams" or notice.kind != ACTION_OVERDUE
+        # Notices about actions go to their owners in Slack; Teams has a channel, not the owners.
+        if destination != "teams" or notice.kind not in TO_OWNERS
     ]
     with db.transaction(sessions) as session:
         ledger.record(session, rows, clock())

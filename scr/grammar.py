@@ -13,6 +13,7 @@ from datetime import date
 
 from scr.markup import CONTROL
 from scr.models import REGIMES, ROLES
+from scr.report import ReportPeriod, choose_period
 from scr.users import user_key
 
 
@@ -100,6 +101,24 @@ class FinishAction:
     reference: str
     number: int
     on: date
+    evidence: str | None = None  # what shows it was done
+
+
+@dataclass(frozen=True)
+class JudgeAction:
+    """The impact review of a done action: did it work?"""
+
+    reference: str
+    number: int
+    impact: str  # effective, partly, not
+    note: str | None
+    on: date
+
+
+@dataclass(frozen=True)
+class Report:
+    period: ReportPeriod
+    share: bool = False  # post it to the reminder channel instead of answering the asker alone
 
 
 @dataclass(frozen=True)
@@ -125,7 +144,7 @@ class Roles:
 
 Command = (
     Help | Status | ListReviews | New | Update | Complete | Publish | Withhold | Refer | Delay
-    | AddAction | FinishAction | History | GrantRole | RevokeRole | Roles
+    | AddAction | FinishAction | JudgeAction | History | Report | GrantRole | RevokeRole | Roles
 )
 
 USAGE = {
@@ -141,8 +160,10 @@ USAGE = {
     "withhold": "withhold REF reason=\"…\" [on=YYYY-MM-DD]",
     "refer": "refer REF [on=YYYY-MM-DD]",
     "delay": "delay REF reason=\"…\"  or  delay REF clear",
-    "action": "action REF add \"text\" owner=@user due=YYYY-MM-DD  or  action REF done N",
+    "action": "action REF add \"text\" owner=@user due=YYYY-MM-DD  or  action REF done N [evidence=\"…\"]  or  "
+              "action REF impact N effective|partly|not [note=\"…\"]",
     "history": "history REF",
+    "report": "report [from=YYYY-MM-DD] [to=YYYY-MM-DD] | report period=YYYY/YY  (add share to post it to the channel)",
     "grant": "grant @user viewer|editor|admin",
     "revoke": "revoke @user",
     "roles": "roles",
@@ -151,8 +172,11 @@ USAGE = {
 LIST_FILTERS = ("open", "overdue", "withheld", "published", "all")
 # Dates an event verb records (`publish`, `rapid` …): `update` corrects them once recorded, never sets them first.
 CORRECTIONS = ("rapid", "rapid_sent", "decided", "completed", "copied", "published", "withheld", "referred")
-DATE_KEYS = frozenset({"incident", "aware", "notified", "initiated", "planned", "on", "due", *CORRECTIONS})
-TEXT_LIMITS = {"title": 200, "reviewer": 200, "notes": 2000, "reason": 500, "text": 500, "url": 500}
+DATE_KEYS = frozenset({"incident", "aware", "notified", "initiated", "planned", "on", "due", "from", "to",
+                       *CORRECTIONS})
+TEXT_LIMITS = {"title": 200, "reviewer": 200, "notes": 2000, "reason": 500, "text": 500, "url": 500, "evidence": 500,
+               "note": 500, "period": 40}
+IMPACTS = ("effective", "partly", "not")
 NEW_KEYS = ("initiated", "title", "regime", "reviewer", "incident", "aware", "notified")
 UPDATE_KEYS = ("title", "reviewer", "regime", "incident", "aware", "notified", "initiated", "planned", "url", "notes",
                *CORRECTIONS)
@@ -162,6 +186,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")  # as a UK reader (and Excel in a UK locale) writes it
 _USER = re.compile(r"<@([^|>]+)(?:\|[^>]*)?>|@?(\S+)")
 _KEY = re.compile(r"([a-z_]+)=(.*)", re.DOTALL)
+_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
 
 
@@ -350,6 +375,8 @@ def parse(text: str, today: date) -> Command:
     if verb == "history":
         _single(rest, verb)
         return History(_reference(first, verb))
+    if verb == "report":
+        return _report(args, today)
     if verb == "grant":
         if first is None or len(rest) != 1 or rest[0].text.lower() not in ROLES:
             raise CommandError(f"Usage: `/scr {USAGE['grant']}`")
@@ -374,11 +401,35 @@ def _action(reference: str, args: list[_Token], today: date) -> AddAction | Fini
             raise CommandError(f"`action add` needs the text, an owner and a due date. Usage: `/scr {USAGE['action']}`")
         return AddAction(reference, text, options["owner"], options["due"])  # type: ignore[arg-type]
     if sub == "done" and len(args) >= 2:
-        number = args[1].text
-        if not (number.isascii() and number.isdigit()) or len(number) > 6 or int(number) == 0:
-            raise CommandError(f"`{_show(number)}` is not an action number: use the number `status {reference}` shows.")
-        return FinishAction(reference, int(number), _on(args[2:], "action", today))
+        options = _options(args[2:], ("on", "evidence"), "action", today)
+        return FinishAction(reference, _number(args[1], reference), options.get("on") or today,  # type: ignore[arg-type]
+                            options.get("evidence"))  # type: ignore[arg-type]
+    if sub == "impact" and len(args) >= 3:
+        number = _number(args[1], reference)
+        impact = args[2].text.lower()
+        if args[2].quoted or impact not in IMPACTS:
+            raise CommandError(f"`{_show(args[2].text)}` is not an impact: say whether the action worked with "
+                               f"{', '.join(IMPACTS)}. Usage: `/scr {USAGE['action']}`")
+        options = _options(args[3:], ("note", "on"), "action", today)
+        return JudgeAction(reference, number, impact, options.get("note"),  # type: ignore[arg-type]
+                           options.get("on") or today)  # type: ignore[arg-type]
     raise CommandError(f"Usage: `/scr {USAGE['action']}`")
+
+
+def _number(token: _Token, reference: str) -> int:
+    if not _NUMBER.fullmatch(token.text):
+        raise CommandError(f"`{_show(token.text)}` is not an action number: use the number `status {reference}` shows.")
+    return int(token.text)
+
+
+def _report(args: list[_Token], today: date) -> Report:
+    share = bool(args) and not args[-1].quoted and args[-1].text.lower() == "share"
+    options = _options(args[:-1] if share else args, ("from", "to", "period"), "report", today)
+    try:
+        period = choose_period(today, options.get("from"), options.get("to"), options.get("period"))  # type: ignore[arg-type]
+    except ValueError as error:
+        raise CommandError(str(error), "period") from None
+    return Report(period, share)
 
 
 def from_form(verb: str, reference: str, values: dict[str, str | None], today: date) -> New | Update | Withhold:

@@ -87,6 +87,11 @@ class Action(Base):
     owner: Mapped[str] = mapped_column(String(32))
     due: Mapped[date] = mapped_column(Date, index=True)
     done: Mapped[date | None] = mapped_column(Date)
+    evidence: Mapped[str | None] = mapped_column(String(500))  # what shows it was done
+    # The impact review, some months after it was done: did it work (effective, partly, not), and when it was judged.
+    impact: Mapped[str | None] = mapped_column(String(10))
+    impact_note: Mapped[str | None] = mapped_column(String(500))
+    impact_on: Mapped[date | None] = mapped_column(Date)
 
     review: Mapped[Review] = relationship(back_populates="actions")
 

@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from scr.deadlines import ReviewDates, assess, is_working_day, next_working_day
-from scr.present import days, safe
+from scr.present import days, report_lines, safe
+from scr.report import Report
 from scr.rulebook import PUBLICATION, Rulebook
 from scr.settings import WEEKDAYS
 
@@ -20,6 +21,10 @@ from scr.settings import WEEKDAYS
 PUBLISH, REFER, SNOOZE = "scr_publish", "scr_refer", "scr_snooze"
 REFERRAL = "referral"
 ACTION_OVERDUE = "action.overdue"
+ACTION_IMPACT = "action.impact"
+# Notices about an action go to its owner, a person: a Teams channel has no owners.
+TO_OWNERS = (ACTION_OVERDUE, ACTION_IMPACT)
+REPORT = "report"
 DIGEST = "digest"
 
 
@@ -37,6 +42,7 @@ class ActionFacts(Protocol):
     text: str
     owner: str
     due: date
+    done: date | None  # done ones are here for their impact review, not yet recorded
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class NoticeRules:
     digest_day: str
     reminder_channel: str
     escalation_channel: str
+    impact_days: int = 90  # after an action is done, when its owner is asked whether it worked
 
 
 @dataclass(frozen=True)
@@ -134,8 +141,25 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
                 )
 
 
+def _impact_notice(action: ActionFacts, as_of: date, rules: NoticeRules) -> Notice | None:
+    """Once, `impact_days` after the action was done: did it work? The window is that day, so it is never repeated."""
+    review_on = action.done + timedelta(days=rules.impact_days)
+    if review_on > as_of:
+        return None
+    usage = f"/scr action {action.reference} impact {action.number} effective|partly|not note=\"…\""
+    return Notice(
+        ACTION_IMPACT, f"action:{action.id}", review_on.isoformat(), action.owner,
+        f"Impact review: action {action.number} of {action.reference} was done {action.done.isoformat()}, "
+        f"{days(rules.impact_days)} ago. Did it work? {safe(action.text)}",
+        (f"Record what you found: `{usage}`",),
+        action.reference,
+    )
+
+
 def _action_notice(action: ActionFacts, as_of: date, rules: NoticeRules,
                    last_sent: dict[tuple[str, str], date]) -> Notice | None:
+    if action.done is not None:
+        return _impact_notice(action, as_of, rules)
     subject = f"action:{action.id}"
     if action.due >= as_of or not _repeats(last_sent.get((subject, ACTION_OVERDUE)), as_of, rules):
         return None
@@ -171,6 +195,16 @@ def _digest_notice(digest: Digest, as_of: date, rules: NoticeRules) -> Notice | 
             + (f" {len(digest.undeliverable)} with notices that could not be delivered." if digest.undeliverable
                else ""))
     return Notice(DIGEST, DIGEST, nominal.isoformat(), rules.reminder_channel, text, tuple(lines))
+
+
+def report_notice(report: Report, kind: str, channel: str) -> Notice:
+    """The board's report on its schedule: the summary, without the reasons behind holds (notices carry none)."""
+    c = report.counts
+    text = (f"Board's report for {report.period.label}: {c.begun} reviews begun, {c.completed} completed "
+            f"({c.completed_in_six_months} within six months), {c.published} published; "
+            f"{len(report.attention)} need attention now.")
+    return Notice(kind, REPORT, report.period.start.isoformat(), channel, text,
+                  tuple(report_lines(report, reasons=False)[1:]))
 
 
 def plan_notices(reviews: Iterable[ReviewFacts], actions: Iterable[ActionFacts], as_of: date, rules: NoticeRules,

@@ -13,11 +13,13 @@ from scr import grammar as g
 from scr.deadlines import MilestoneState
 from scr.markup import slack_text
 from scr.models import ROLES
+from scr.report import ACTION_STATES, Report
 from scr.service import (
     WITHHELD_TEXT,
     Done,
     FormNeeded,
     HistoryPage,
+    ReportAnswer,
     Result,
     ReviewDetail,
     ReviewList,
@@ -139,9 +141,11 @@ def action_lines(detail: ReviewDetail, today: date) -> list[str]:
             continue
         late = f", *{days((today - action.due).days)} overdue*" if action.due < today else ""
         lines.append(f"{action.number}. {safe(action.text)} (<@{action.owner}>, due {action.due.isoformat()}{late})")
-    done = sum(1 for action in detail.review.actions if action.done)
+    done = [action for action in detail.review.actions if action.done]
     if done:
-        lines.append(f"{done} done.")
+        evidenced = sum(1 for action in done if action.evidence)
+        judged = sum(1 for action in done if action.impact)
+        lines.append(f"{len(done)} done: {evidenced} with evidence, {judged} with the impact reviewed.")
     return lines or ["No actions yet."]
 
 
@@ -184,11 +188,56 @@ def help_lines(topic: str | None = None) -> list[str]:
             "Dates are YYYY-MM-DD or today; values with spaces go in \"double quotes\"."]
 
 
+CHAT_ROWS = 20  # reviews listed in a chat summary; the paper lists every one
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def tally(states: dict[str, int]) -> str:
+    parts = [f"{states[state]} {state}" for state in ACTION_STATES if states[state]]
+    return ", ".join(parts) or "none"
+
+
+def report_lines(report: Report, rows: int = CHAT_ROWS, reasons: bool = True) -> list[str]:
+    """The board's report in brief: what a chat answer and the terminal show (the paper has it all).
+
+    Without `reasons`, what holds a review is not said (for a notice posted to a channel).
+    """
+    c = report.counts
+    lines = [
+        f"*Board's report: {report.period.label}*, drawn {report.as_of.isoformat()}",
+        f"Notifications {c.notifications} · rapid reviews {c.rapid_reviews} · reviews begun {c.begun} · "
+        f"completed {c.completed} ({c.completed_in_six_months} within six months) · published {c.published} · "
+        f"withheld {c.withheld} · referred {c.referred}",
+        f"Median days from the decision: to completion {_number(report.median_days_to_completion)}, "
+        f"to publication {_number(report.median_days_to_publication)}",
+        f"*Needs attention now* ({len(report.attention)})" + ("" if report.attention else ": nothing"),
+        *(f"• *{item.reference}*: {safe(item.describe(reasons))}" for item in report.attention[:rows]),
+    ]
+    statuses: dict[str, int] = {}
+    for row in report.timelines:
+        statuses[row.status] = statuses.get(row.status, 0) + 1
+    count = len(report.timelines)
+    lines.append(f"*Against the six-month mark* ({count} review{'' if count == 1 else 's'}): "
+                 + (", ".join(f"{count} {status}" for status, count in statuses.items()) or "none in the period"))
+    lines += [f"• *{row.reference}* decided {row.decided.isoformat()}, mark {row.due.isoformat()}: {row.describe()}"
+              for row in report.timelines[:rows]]
+    hidden = max(len(report.timelines), len(report.attention)) - rows
+    if hidden > 0:
+        lines.append("…and more: `scr report --format html` lists every review.")
+    lines.append(f"*Actions* ({sum(report.actions.values())}): {tally(report.actions)}")
+    return lines
+
+
 def as_text(result: Result, today: date) -> str:
     """The whole answer as plain text: the CLI's output and Slack's notification fallback."""
     match result:
         case Done(message=message):
             return message
+        case ReportAnswer(report=report):
+            return "\n".join(report_lines(report))
         case ReviewList() as listing:
             lines = [list_heading(listing), *map(review_line, listing.rows)]
             more = more_line(listing, len(listing.rows))

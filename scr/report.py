@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, Protocol
 
-from scr.deadlines import ReviewDates, add_months, publication_due
-from scr.rulebook import PUBLICATION, Rulebook
+from scr.deadlines import ReviewDates, add_months, shift
+from scr.rulebook import PUBLICATION, Milestone, Rulebook
 
 # The partnership's year runs April to March, as its annual report counts it.
 YEAR_STARTS = 4
@@ -29,6 +29,7 @@ IMPACTS = {"effective": "effective", "partly": "partly effective", "not": "not e
 
 
 class ReportReview(ReviewDates, Protocol):
+    rapid: date | None
     reference: str
     title: str
     delay_reason: str | None
@@ -63,8 +64,8 @@ def partnership_year(text: str) -> ReportPeriod:
     """`2025/26`: 1 April 2025 to 31 March 2026."""
     match = _YEAR.fullmatch(text.strip())
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"`period={text}` is not a partnership year: write it as YYYY/YY, e.g. 2025/26 "
-                         f"(April 2025 to March 2026).")
+        raise ValueError("`period=` takes a partnership year: write it as YYYY/YY, e.g. 2025/26 "
+                         "(April 2025 to March 2026).")
     first = int(match.group(1))
     return ReportPeriod(date(first, YEAR_STARTS, 1), date(first + 1, YEAR_STARTS, 1) - timedelta(days=1),
                         f"the year {first}/{match.group(2)} (April to March)")
@@ -88,9 +89,26 @@ def choose_period(as_of: date, start: date | None = None, end: date | None = Non
     return ReportPeriod(start, end, f"{start.isoformat()} to {end.isoformat()}")
 
 
+def scheduled_period(as_of: date, schedule: str) -> ReportPeriod:
+    """The month (`monthly`) or the quarter (`quarterly`) that ended last before `as_of`.
+
+    Quarters count from April, as the partnership's year does: April–June, July–September, and so on.
+    """
+    current = date(as_of.year, as_of.month, 1)
+    months = 1
+    if schedule == "quarterly":
+        months = 3
+        current = add_months(current, -((as_of.month - YEAR_STARTS) % 3))
+    start = add_months(current, -months)
+    end = current - timedelta(days=1)
+    label = f"{start:%B %Y}" if months == 1 else f"the quarter {start:%B} to {end:%B %Y}"
+    return ReportPeriod(start, end, label)
+
+
 @dataclass(frozen=True)
 class Counts:
     notifications: int = 0
+    rapid_reviews: int = 0
     begun: int = 0
     completed: int = 0
     completed_in_six_months: int = 0
@@ -114,6 +132,20 @@ class Timeline:
     days: int  # late or overdue by, or left before the mark ("running"); 0 when on time
     hold: str | None  # the parallel proceedings holding it now
 
+    @property
+    def finished(self) -> date | None:
+        return self.published or self.withheld
+
+    def describe(self) -> str:
+        """The state in words, so that no chart or table relies on colour alone."""
+        if self.status == "on time":
+            return "on time"
+        if self.status == "running":
+            return f"running, {_days(self.days)} left"
+        if self.status == "held":
+            return f"held, {_days(self.days)} past the mark" if self.days else "held"
+        return f"{self.status} by {_days(self.days)}"
+
 
 @dataclass(frozen=True)
 class Attention:
@@ -122,6 +154,10 @@ class Attention:
     reference: str
     title: str
     why: str
+    reason: str | None = None  # the hold's reason, as recorded: for the board, never for a channel's notice
+
+    def describe(self, reasons: bool = True) -> str:
+        return f"{self.why}: {self.reason}" if reasons and self.reason else self.why
 
 
 @dataclass(frozen=True)
@@ -143,14 +179,14 @@ class Report:
     action_plans: tuple[ActionPlan, ...]  # per review with actions, by reference
 
 
-def _finished(review: ReportReview, book: Rulebook) -> date | None:
-    """The date that met the six-month mark, as the regime's rulebook counts it."""
-    return next((getattr(review, f) for f in book.milestone(PUBLICATION).met_by if getattr(review, f)), None)
+def _days(count: int) -> str:
+    return f"{count} day{'' if count == 1 else 's'}"
 
 
-def _timeline(review: ReportReview, book: Rulebook, as_of: date) -> Timeline:
-    due = publication_due(review.initiated, book)
-    finished = _finished(review, book)
+def _timeline(review: ReportReview, mark: Milestone, as_of: date) -> Timeline:
+    due = shift(review.initiated, mark.period)
+    # The date that met the six-month mark, as the regime's rulebook counts it.
+    finished = next((getattr(review, f) for f in mark.met_by if getattr(review, f)), None)
     hold = review.delay_reason if finished is None else None
     if finished is not None:
         late = (finished - due).days
@@ -179,9 +215,9 @@ def _attention(review: ReportReview, timeline: Timeline | None) -> Attention | N
     elif review.published is not None or review.withheld is not None:
         return None
     elif review.delay_reason:
-        why = f"held by parallel proceedings: {review.delay_reason}"
+        return Attention(review.reference, review.title, "held by parallel proceedings", review.delay_reason)
     elif timeline is not None and timeline.status == "overdue":
-        why = f"overdue by {timeline.days} day{'' if timeline.days == 1 else 's'} (due {timeline.due.isoformat()})"
+        why = f"overdue by {_days(timeline.days)} (due {timeline.due.isoformat()})"
     else:
         return None
     return Attention(review.reference, review.title, why)
@@ -208,14 +244,16 @@ def _median(values: list[int]) -> float | None:
 def build_report(reviews: Iterable[ReportReview], actions: Iterable[ReportAction], period: ReportPeriod,
                  as_of: date, rulebooks: dict[str, Rulebook]) -> Report:
     """The figures of `period` from the records, in one pass over each."""
+    marks = {regime: book.milestone(PUBLICATION) for regime, book in rulebooks.items()}  # the six months, by regime
     counts = dict.fromkeys(Counts.__dataclass_fields__, 0)
     to_completion: list[int] = []
     to_publication: list[int] = []
     attention: list[Attention] = []
     timelines: list[Timeline] = []
     for review in reviews:
-        book = rulebooks[review.regime]
+        mark = marks[review.regime]
         counts["notifications"] += review.notified in period
+        counts["rapid_reviews"] += review.rapid in period
         counts["begun"] += review.initiated in period
         counts["withheld"] += review.withheld in period
         counts["referred"] += review.referred in period
@@ -223,12 +261,12 @@ def build_report(reviews: Iterable[ReportReview], actions: Iterable[ReportAction
             counts["completed"] += 1
             if review.initiated is not None:
                 to_completion.append((review.completed - review.initiated).days)
-                counts["completed_in_six_months"] += review.completed <= publication_due(review.initiated, book)
+                counts["completed_in_six_months"] += review.completed <= shift(review.initiated, mark.period)
         if review.published in period:
             counts["published"] += 1
             if review.initiated is not None:
                 to_publication.append((review.published - review.initiated).days)
-        timeline = _timeline(review, book, as_of) if review.initiated is not None else None
+        timeline = _timeline(review, mark, as_of) if review.initiated is not None else None
         if timeline is not None and _in_period(review, period):
             timelines.append(timeline)
         flagged = _attention(review, timeline)

@@ -20,6 +20,7 @@ from scr.deadlines import Assessment, assess, latest_start_overdue, publication_
 from scr.grammar import CommandError
 from scr.markup import slack_text
 from scr.models import DATE_FIELDS, REGIMES, ROLES, Action, AuditEntry, Grant, Review, Snooze
+from scr.report import IMPACTS, Report, ReportPeriod, build_report
 from scr.rulebook import Guidance, Rulebook
 from scr.validate import check_dates, check_review, settle_regime
 
@@ -123,7 +124,13 @@ class FormNeeded:
     reference: str | None = None
 
 
-Result = Done | ReviewList | ReviewDetail | HistoryPage | RoleList | FormNeeded | g.Help
+@dataclass(frozen=True)
+class ReportAnswer:
+    report: Report
+    share: bool  # to be posted to the reminder channel, not only shown to the asker
+
+
+Result = Done | ReportAnswer | ReviewList | ReviewDetail | HistoryPage | RoleList | FormNeeded | g.Help
 
 
 # Permissions
@@ -283,6 +290,42 @@ def list_roles(ctx: Context) -> RoleList:
     grants = ctx.session.execute(select(Grant.user_id, Grant.role)).all()
     ordered = sorted(grants, key=lambda grant: (-ROLES.index(grant.role), grant.user_id))
     return RoleList(ctx.admins, [(user, role) for user, role in ordered], ctx.readers)
+
+
+REPORT_REVIEW_COLUMNS = (Review.reference, Review.title, Review.regime, Review.incident, Review.notified,
+                         Review.rapid, Review.initiated, Review.completed, Review.published, Review.withheld,
+                         Review.referred, Review.delay_reason)
+REPORT_ACTION_COLUMNS = (Review.reference, Action.number, Action.due, Action.done, Action.evidence, Action.impact,
+                         Action.impact_on)
+
+
+def load_report(session: Session, period: ReportPeriod, as_of: date, rulebooks: dict[str, Rulebook]) -> Report:
+    """The board's report: two statements whatever the number of reviews, rows streamed as plain tuples.
+
+    Loaded: what is open now (it may need attention), and what has any date since the period began; the pure
+    `build_report` sorts out exactly what counts.
+    """
+    since = period.start
+    reviews = session.execute(
+        select(*REPORT_REVIEW_COLUMNS).where(or_(
+            and_(Review.published.is_(None), Review.withheld.is_(None)),
+            _needs_referral_clause(),
+            *(column >= since for column in (Review.notified, Review.rapid, Review.initiated, Review.completed,
+                                             Review.published, Review.withheld, Review.referred)),
+        )).execution_options(yield_per=5000)
+    )
+    actions = session.execute(
+        select(*REPORT_ACTION_COLUMNS).join(Review)
+        .where(or_(Action.done.is_(None), Action.done >= since, Action.impact_on >= since))
+        .execution_options(yield_per=5000)
+    )
+    return build_report(reviews, actions, period, as_of, rulebooks)
+
+
+def report(ctx: Context, command: g.Report) -> ReportAnswer:
+    if command.share:
+        authorise(ctx, "editor", "share the report with the channel")
+    return ReportAnswer(load_report(ctx.session, command.period, ctx.today, ctx.rulebooks), command.share)
 
 
 # Writing
@@ -477,22 +520,59 @@ def add_action(ctx: Context, command: g.AddAction) -> Result:
     return Done(f"Added action {number} to `{review.reference}`, due {command.due.isoformat()}.", review.reference)
 
 
-def finish_action(ctx: Context, command: g.FinishAction) -> Result:
-    authorise(ctx, "editor", "change action plans")
-    review = find_review(ctx.session, command.reference, for_update=True)
-    action = ctx.session.scalar(
-        select(Action).where(Action.review_id == review.id, Action.number == command.number)
-    )
+def _find_action(ctx: Context, reference: str, number: int) -> tuple[Review, Action]:
+    review = find_review(ctx.session, reference, for_update=True)
+    action = ctx.session.scalar(select(Action).where(Action.review_id == review.id, Action.number == number))
     if action is None:
         raise CommandError(
-            f"Action {command.number} of `{review.reference}` not found: `/scr status {review.reference}` lists them."
-        )
+            f"Action {number} of `{review.reference}` not found: `/scr status {review.reference}` lists them.")
+    return review, action
+
+
+def _set_action(ctx: Context, review: Review, action: Action, field: str, new: object) -> bool:
+    old = getattr(action, field)
+    if new is None or old == new:
+        return False
+    setattr(action, field, new)
+    _record(ctx, review, f"action {action.number} {field.replace('_', ' ')}", old, new)
+    return True
+
+
+def finish_action(ctx: Context, command: g.FinishAction) -> Result:
+    """Record an action done, with what shows it; evidence can follow later for one already done."""
+    authorise(ctx, "editor", "change action plans")
+    review, action = _find_action(ctx, command.reference, command.number)
+    name = f"Action {command.number} of `{review.reference}`"
     if action.done is not None:
-        return Done(f"Action {command.number} was already done on {action.done.isoformat()}.", review.reference)
+        if _set_action(ctx, review, action, "evidence", command.evidence):
+            return Done(f"{name} (done {action.done.isoformat()}): evidence recorded.", review.reference)
+        return Done(f"{name} was already done on {action.done.isoformat()}; nothing changed.", review.reference)
     check_dates({"done": command.on}, ctx.today)
-    action.done = command.on
-    _record(ctx, review, f"action {command.number} done", None, command.on)
-    return Done(f"Action {command.number} of `{review.reference}` done on {command.on.isoformat()}.", review.reference)
+    _set_action(ctx, review, action, "done", command.on)
+    _set_action(ctx, review, action, "evidence", command.evidence)
+    missing = "" if command.evidence else (
+        f" Record what shows it: `/scr action {review.reference} done {command.number} evidence=\"…\"`.")
+    return Done(f"{name} done on {command.on.isoformat()}.{missing}", review.reference)
+
+
+def judge_action(ctx: Context, command: g.JudgeAction) -> Result:
+    """The impact review: whether a done action worked. A later review replaces the verdict; the audit keeps both."""
+    authorise(ctx, "editor", "change action plans")
+    review, action = _find_action(ctx, command.reference, command.number)
+    if action.done is None:
+        raise CommandError(f"Action {command.number} of `{review.reference}` is not done yet: record "
+                           f"`/scr action {review.reference} done {command.number}` before its impact.")
+    check_dates({"on": command.on}, ctx.today)
+    if command.on < action.done:
+        raise CommandError(f"The impact review {command.on.isoformat()} is before the action was done "
+                           f"({action.done.isoformat()}): check on= (YYYY-MM-DD).", "on")
+    changed = [_set_action(ctx, review, action, field, value) for field, value in
+               (("impact", command.impact), ("impact_note", command.note), ("impact_on", command.on))]
+    if not any(changed):
+        return Done(f"Action {command.number} of `{review.reference}` was already judged {command.impact}; "
+                    f"nothing changed.", review.reference)
+    return Done(f"Action {command.number} of `{review.reference}`: {IMPACTS[command.impact]}, impact reviewed "
+                f"{command.on.isoformat()}.", review.reference)
 
 
 def _held_by_setting(ctx: Context, user: str, role: str | None) -> Done | None:
@@ -556,7 +636,7 @@ def snooze(ctx: Context, reference: str, kind: str, days: int = 7) -> Done:
 
 
 # Commands that read the records: each needs a reader (SCR_READERS).
-READS = (g.Status, g.ListReviews, g.History)
+READS = (g.Status, g.ListReviews, g.History, g.Report)
 
 
 def changes_records(command: g.Command) -> bool:
@@ -580,9 +660,11 @@ def execute(ctx: Context, command: g.Command) -> Result:
             return list_reviews(ctx.session, ctx.today, ctx.rulebooks, which, ctx.list_limit)
         case g.History(reference=reference):
             return history(ctx, reference, role)
+        case g.Report():
+            return report(ctx, command)
     writers = {
         g.New: create_review, g.Update: update_review, g.Complete: complete_review, g.Publish: publish_review,
         g.Withhold: withhold_review, g.Refer: refer_review, g.Delay: delay_review, g.AddAction: add_action,
-        g.FinishAction: finish_action, g.GrantRole: grant_role, g.RevokeRole: revoke_role,
+        g.FinishAction: finish_action, g.JudgeAction: judge_action, g.GrantRole: grant_role, g.RevokeRole: revoke_role,
     }
     return writers[type(command)](ctx, command)

@@ -60,11 +60,16 @@ class Settings(BaseSettings):
     # to publish began to go to the national panel.
     scr_lcspr_from: date = date(2019, 9, 29)
     scr_panel_from: date = date(2013, 4, 15)
+    # Days after an action is done at which its owner is asked whether it worked (the impact review).
+    scr_impact_review_days: int = Field(90, ge=1, le=3650)
+    # The board's report on a schedule (for the month or quarter just ended), and the channel it goes to.
+    scr_report_schedule: Literal["off", "monthly", "quarterly"] = "off"
+    scr_report_channel: str | None = None
 
     @field_validator(
         "slack_bot_token", "slack_signing_secret", "slack_app_token", "scr_reminder_channel",
         "scr_escalation_channel", "scr_teams_webhook_url", "teams_client_id", "teams_client_secret",
-        "teams_tenant_id", "scr_teams_channel", mode="before",
+        "teams_tenant_id", "scr_teams_channel", "scr_report_channel", mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -210,6 +215,10 @@ class Settings(BaseSettings):
     @property
     def teams_enabled(self) -> bool:
         return self.teams_client_id is not None
+
+    @property
+    def report_channel(self) -> str | None:
+        return self.scr_report_channel or self.scr_reminder_channel
 
     def require(self, *names: str, purpose: str) -> None:
         """Stop with one line if a variable this process needs is unset."""

@@ -16,7 +16,7 @@ from scr import grammar as g
 from scr import present
 from scr.markup import teams_markdown
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
-from scr.service import Done, FormNeeded, HistoryPage, Result, ReviewDetail, ReviewList, RoleList
+from scr.service import Done, FormNeeded, HistoryPage, ReportAnswer, Result, ReviewDetail, ReviewList, RoleList
 
 CARD_VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -114,6 +114,12 @@ def answer_card(result: Result, today: date) -> dict:
             return fitted([], present.help_lines(topic))
         case RoleList() as roles:
             return fitted([], present.role_lines(roles))
+        case ReportAnswer(report=report, share=share):
+            heading, *lines = present.report_lines(report)
+            lines.append("The charts and every review are in the paper: `scr report --format html`.")
+            if share:
+                lines.append("Posting it to a channel is Slack's `/scr report share`; here it is for you alone.")
+            return fitted([_text(heading, size="Medium", weight="Bolder")], lines)
         case Done() | FormNeeded():
             return text_card(present.as_text(result, today))
     raise TypeError(f"no card for {type(result).__name__}")

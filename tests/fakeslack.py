@@ -103,6 +103,11 @@ class FakeSlack:
     def posted(self, channel: str) -> list[dict]:
         return self.messages.get(channel, [])
 
+    def uploads(self) -> dict[str, bytes]:
+        """The bytes of each uploaded file, by file ID."""
+        return {call.path.removeprefix("/upload/"): call.params["data"] for call in self.calls
+                if call.path.startswith("/upload/")}
+
     def named(self, method: str) -> list[Call]:
         return [call for call in self.calls if call.method == method]
 
@@ -114,12 +119,14 @@ class FakeSlack:
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         time.sleep(self.delay)
         length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length).decode()
-        if "json" in (request.headers.get("Content-Type") or ""):
-            params = json.loads(raw or "{}")
-        else:
-            params = {key: values[0] for key, values in urllib.parse.parse_qs(raw).items()}
+        data = request.rfile.read(length)
         path = request.path
+        if path.startswith("/upload/"):  # a file's bytes, to the URL files.getUploadURLExternal handed out
+            params = {"data": data}
+        elif "json" in (request.headers.get("Content-Type") or ""):
+            params = json.loads(data.decode() or "{}")
+        else:
+            params = {key: values[0] for key, values in urllib.parse.parse_qs(data.decode()).items()}
         method = path.removeprefix("/api/") if path.startswith("/api/") else path
         with self.lock:
             refusal = next((r for r in self.refusals if path.startswith(r[2])), None)
@@ -137,6 +144,14 @@ class FakeSlack:
             for name, value in headers.items():
                 request.send_header(name.replace("_", "-"), value)
             request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+            return
+        if path.startswith("/upload/"):
+            body = f"OK - {len(data)}".encode()
+            request.send_response(200)
+            request.send_header("Content-Type", "text/plain")
             request.send_header("Content-Length", str(len(body)))
             request.end_headers()
             request.wfile.write(body)
@@ -178,6 +193,11 @@ class FakeSlack:
             return {"ok": True, "url": self.socket_mode_url}
         if method in ("views.open", "views.publish", "views.update"):
             return {"ok": True, "view": {"id": "V1"}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in json.loads(params["files"])]}
         return {"ok": True}
 
     @staticmethod

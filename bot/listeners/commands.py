@@ -1,14 +1,19 @@
-"""`/scr`: parse, carry out, answer in the ack (ephemeral), all within Slack's three seconds."""
+"""`/scr`: parse, carry out, answer in the ack (ephemeral), all within Slack's three seconds.
+
+`/scr report` answers with its summary in the ack; its charts take longer to draw, so a lazy listener (Bolt runs it
+in a thread after the ack) draws them, uploads them privately and shows them to the asker, or posts them to the
+reminder channel for `report share`.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
-from scr import grammar, service
+from scr import charts, grammar, present, service
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +25,9 @@ def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
     try:
         result = runtime.run(user, grammar.parse(command.get("text", ""), now.date()), now)
         saved = True
+        if isinstance(result, service.ReportAnswer) and result.share and not runtime.settings.scr_reminder_channel:
+            raise grammar.CommandError("There is no reminder channel to share the report with: an administrator "
+                                       "sets SCR_REMINDER_CHANNEL.")
         if isinstance(result, service.FormNeeded):
             open_form(client, runtime, command["trigger_id"], result.verb, result.reference)
             ack()
@@ -30,6 +38,40 @@ def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
     except Exception:
         log.exception("/scr failed")
         ack(**blocks.error_answer(blocks.trouble(saved)))
+
+
+def send_charts(command: dict, client: WebClient, respond: Respond, runtime) -> None:
+    """After the ack of `/scr report`: draw the charts, upload them privately, show them to the asker (or share)."""
+    now = runtime.now()
+    try:
+        parsed = grammar.parse(command.get("text", ""), now.date())
+        if not isinstance(parsed, grammar.Report):
+            return
+        answer = runtime.run(command["user_id"], parsed, now)
+    except grammar.CommandError:
+        return  # the ack has said what was wrong
+    channel = runtime.settings.scr_reminder_channel
+    if answer.share and not channel:
+        return  # the ack has said there is nowhere to share it
+    try:
+        drawn = charts.charts(answer.report)
+        uploads = [{"file": charts.draw(chart, answer.report, "png"), "filename": f"scr-report-{chart.name}.png",
+                    "title": chart.title, "alt_txt": chart.alt} for chart in drawn]
+        if answer.share:
+            # Shared into the channel as files of the workspace: never made public.
+            client.files_upload_v2(file_uploads=uploads, channel=channel,
+                                   initial_comment=present.as_text(answer, now.date())[:3000])
+            posted = service.Done("Posted the report and its charts to the reminder channel.")
+            respond(**blocks.answer(posted, now.date()), replace_original=False)
+            return
+        # No channel: the files stay private to the app, and only the asker sees them, in this ephemeral answer.
+        uploaded = client.files_upload_v2(file_uploads=uploads)
+        respond(**blocks.chart_answer([(chart, file["id"]) for chart, file in zip(drawn, uploaded["files"],
+                                                                                    strict=True)]))
+    except Exception:
+        log.exception("/scr report: the charts failed")
+        respond(**blocks.error_answer("The report's charts could not be drawn or sent; the summary above stands. "
+                                      "`scr report --format html` draws them on paper."))
 
 
 def open_form(client: WebClient, runtime, trigger_id: str, verb: str, reference: str | None) -> None:
@@ -43,4 +85,7 @@ def open_form(client: WebClient, runtime, trigger_id: str, verb: str, reference:
 
 
 def register(app: App, runtime) -> None:
-    app.command("/scr")(lambda ack, command, client: handle_scr(ack, command, client, runtime))
+    app.command("/scr")(
+        ack=lambda ack, command, client: handle_scr(ack, command, client, runtime),
+        lazy=[lambda command, client, respond: send_charts(command, client, respond, runtime)],
+    )

@@ -88,9 +88,11 @@ def test_the_manifest_asks_for_what_the_listeners_use_and_no_more():
 
     manifest = json.loads((Path(__file__).resolve().parents[2] / "manifest.json").read_text())
     # users:read: whether the person asking is a guest or from another organisation (bot.members). The history
-    # scopes let delivery look for a notice whose outcome is unknown before posting it again.
+    # scopes let delivery look for a notice whose outcome is unknown before posting it again. files:write: the
+    # report's charts.
     assert manifest["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write", "users:read", "channels:history",
-                                                         "groups:history", "im:history", "im:write"]
+                                                         "groups:history", "im:history", "im:write",
+                                                         "files:write"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/scr"]
     assert manifest["features"]["slash_commands"][0]["should_escape"] is True  # mentions arrive as <@U…|name>
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]

@@ -71,3 +71,25 @@ def test_an_unreachable_database_is_one_line(monkeypatch, capsys, tmp_path):
     err = capsys.readouterr().err
     assert err.startswith("scr: cannot use the database (postgresql://nobody@127.0.0.1:1/none)")
     assert "Traceback" not in err
+
+
+def test_the_report_on_paper(scr, tmp_path):
+    scr("new", "SCR-1", "initiated=2025-05-01", "regime=lcspr")
+    scr("publish", "SCR-1", "on=2025-10-31")
+    status, out, _ = scr("report", "--format", "html", "--period", "2025/26", "--out", "board.html")
+    assert status == 0 and out == "Wrote the report for the year 2025/26 (April to March) (html) to board.html.\n"
+    document = (tmp_path / "board.html").read_text(encoding="utf-8")
+    assert document.count("<svg") == 2 and "SCR-1" in document
+    status, out, _ = scr("report", "--format", "csv", "--from", "2025-04-01", "--to", "2026-03-31")
+    assert status == 0 and out.splitlines()[1].startswith("SCR-1,")
+    status, out, _ = scr("report", "--format", "md")
+    assert status == 0 and out.startswith("## Board's report: the twelve months to")
+    assert scr("report")[1].startswith("Board's report: the twelve months to")
+
+
+def test_a_bad_report_request_is_one_line(scr):
+    status, _, err = scr("report", "--period", "2025/27")
+    assert status == 1 and err.startswith("scr report: `period=` takes a partnership year")
+    status, _, err = scr("report", "--from", "2026-02-01", "--to", "2026-01-01")
+    assert status == 1 and "after it ends" in err
+    assert scr("report", "--format", "pdf")[0] == 2

@@ -1,4 +1,4 @@
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pytest
@@ -20,6 +20,7 @@ class A:
     text: str
     owner: str
     due: date
+    done: date | None = None
 
 
 def plan(reviews, as_of, actions=(), last=None, snoozed=None, rules=RULES):
@@ -162,3 +163,16 @@ def test_notices_say_a_hold_runs_but_never_why():
         shown = " ".join([notice.text, *notice.lines])
         assert "trial" not in shown and "Inquest" not in shown
     assert ("Held for parallel proceedings: `/scr status SCR-1` gives the reason.",) in [n.lines for n in notices]
+
+
+def test_the_owner_is_asked_about_impact_once_the_set_days_after_done():
+    done = A(7, "SCR-9", 2, "Train the duty team", "U0OWNER", D("2026-06-01"), done=D("2026-08-27"))  # + 90 = 11-25
+    assert plan([], "2026-11-24", [done]) == []
+    [notice] = plan([], "2026-11-25", [done])
+    assert (notice.kind, notice.subject, notice.window, notice.channel) == (
+        "action.impact", "action:7", "2026-11-25", "U0OWNER")
+    assert notice.text.startswith("Impact review: action 2 of SCR-9 was done 2026-08-27, 90 days ago. Did it work?")
+    assert "/scr action SCR-9 impact 2 effective|partly|not" in notice.lines[0]
+    # Later runs plan the same notice (the ledger keeps one); the days are a setting.
+    assert plan([], "2026-12-01", [done])[0].key == notice.key
+    assert plan([], "2026-11-25", [done], rules=replace(RULES, impact_days=91)) == []

@@ -31,7 +31,7 @@ REVIEWS = [
     R(reference="A", regime="lcspr", notified=D("2025-03-20"), initiated=D("2025-03-25"), completed=D("2025-08-30"),
       published=D("2025-10-01")),
     # Due 2025-11-01, published 2025-10-31: on time. Completion 167 days, publication 183.
-    R(reference="B", regime="lcspr", notified=D("2025-04-10"), initiated=D("2025-05-01"), completed=D("2025-10-15"),
+    R(reference="B", regime="lcspr", notified=D("2025-04-10"), rapid=D("2025-04-28"), initiated=D("2025-05-01"), completed=D("2025-10-15"),
       published=D("2025-10-31")),
     # Due 2025-12-20, completed late (204 days) and never published: 340 days overdue on 2026-11-25.
     R(reference="C", regime="lcspr", notified=D("2025-06-02"), initiated=D("2025-06-20"), completed=D("2026-01-10")),
@@ -41,8 +41,8 @@ REVIEWS = [
     R(reference="E", regime="lcspr", initiated=D("2026-01-05"), delay_reason="criminal trial"),
     # Closed before the year: in no figure of it.
     R(reference="F", regime="scr", initiated=D("2024-05-01"), completed=D("2024-10-01"), published=D("2024-12-01")),
-    # Notified after the year ended.
-    R(reference="G", regime="lcspr", notified=D("2026-04-02")),
+    # Notified, and its rapid review done, after the year ended.
+    R(reference="G", regime="lcspr", notified=D("2026-04-02"), rapid=D("2026-04-20")),
     # Decided on the year's last day (begun); due 2026-09-30, 56 days overdue.
     R(reference="H", regime="scr", initiated=D("2026-03-31")),
 ]
@@ -68,6 +68,7 @@ def report(period=YEAR, reviews=REVIEWS, actions=ACTIONS):
 def test_counts_of_the_year():
     counts = report().counts
     assert counts.notifications == 2  # B, C (A before the year, G after it)
+    assert counts.rapid_reviews == 1  # B (G's after the year)
     assert counts.begun == 5  # B, C, D, E, H
     assert counts.completed == 4  # A, B, C, D
     assert counts.completed_in_six_months == 3  # not C
@@ -96,7 +97,7 @@ def test_timelines_include_a_review_spanning_the_start_of_the_year():
 
 
 def test_what_needs_attention_now():
-    assert [(a.reference, a.why) for a in report().attention] == [
+    assert [(a.reference, a.describe()) for a in report().attention] == [
         ("C", "overdue by 340 days (due 2025-12-20)"),
         ("D", "withheld and not yet referred to the national panel"),
         ("E", "held by parallel proceedings: criminal trial"),
@@ -134,7 +135,7 @@ def test_the_default_period_is_the_last_twelve_months():
     assert (period.start, period.end) == (D("2025-11-26"), D("2026-11-25"))
     counts = report(period=period).counts
     assert counts.begun == 2  # E, H
-    assert counts.notifications == 1  # G
+    assert counts.notifications == counts.rapid_reviews == 1  # G
 
 
 @pytest.mark.parametrize(("text", "start", "end"), [
