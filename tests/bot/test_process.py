@@ -4,14 +4,16 @@ import json
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
+from sqlalchemy import make_url
 
 from tests.fakeslack import SIGNING_SECRET, slash_command
-from tests.processes import ROOT, free_port, process_env, procfile_command, wait_until_healthy
+from tests.processes import ROOT, free_port, process_env, procfile_command, wait_until_healthy, web_process
 
 
 def test_web_serves_health_and_slash_commands_then_stops_on_sigterm(database_url, sessions, fake_slack):
@@ -91,3 +93,49 @@ def test_healthz_is_503_within_five_seconds_when_the_database_hangs_or_refuses(f
             web.send_signal(signal.SIGTERM)
             output = web.communicate(timeout=30)[0]
     assert "Traceback" not in output and "secret" not in output
+
+
+class _FreezingProxy:
+    """A TCP proxy to the test's PostgreSQL that, once `frozen`, holds every byte: a database that hangs in the
+    middle of a conversation, on connections already open (the pool's), not only on new ones."""
+
+    def __init__(self, port: int) -> None:
+        self.target, self.frozen = port, threading.Event()
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return self.sock.getsockname()[1]
+
+    def _accept(self) -> None:
+        while True:
+            client, _ = self.sock.accept()
+            server = socket.create_connection(("127.0.0.1", self.target))
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        while data := source.recv(65536):
+            while self.frozen.is_set():
+                time.sleep(0.05)
+            sink.sendall(data)
+
+
+def test_healthz_is_503_within_five_seconds_when_an_open_connection_hangs(database_url, fake_slack, tmp_path):
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a hang in the middle of a conversation needs a server to talk to: PostgreSQL")
+    proxy = _FreezingProxy(url.port or 5432)
+    through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    with web_process(tmp_path / "web.log", DATABASE_URL=through, SLACK_BOT_TOKEN="xoxb-test-token",
+                     SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=fake_slack.api_url) as (port, _web):
+        proxy.frozen.set()
+        for _ in range(3):  # and again, while the first check still hangs
+            started = time.monotonic()
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30)
+            assert refused.value.code == 503
+            assert time.monotonic() - started < 5
+        proxy.frozen.clear()
+        assert wait_until_healthy(_web, port) is None  # and well again once the database answers
