@@ -2,3 +2,5 @@
 
 It imports neither Slack nor the scheduler: `bot` and `jobs` import it.
 """
+
+__version__ = "0.1.0"  # the one place it is written: pyproject.toml reads it

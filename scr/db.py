@@ -15,6 +15,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,9 +52,26 @@ class Busy(CommandError):
         super().__init__("The records are busy with another change, so nothing changed. Try again in a moment.")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL (None for PostgreSQL or an in-memory database)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).absolute()
+
+
+def location(url: str) -> str:
+    """Where the data lives, for people: the SQLite file's full path, or the server's URL without its password."""
+    file = sqlite_file(url)
+    return str(file) if file is not None else printable(url)
+
+
 def make_engine(url: str, timeouts: Timeouts = BATCH) -> Engine:
     """The engine, with `timeouts`; SQL errors never carry their parameters (reasons, notes) into a log."""
     if url.startswith("sqlite"):
+        file = sqlite_file(url)
+        if file is not None:  # the default lives in a per-user data folder that may not exist yet
+            file.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": timeouts.busy}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
@@ -134,6 +152,13 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def migrate(url: str) -> None:
-    """Bring the schema up to date; running it again does nothing."""
+def migrate(url: str) -> bool:
+    """Bring the schema up to date; running it again does nothing. True when the database was new (no schema)."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            new = MigrationContext.configure(connection).get_current_revision() is None
+    finally:
+        engine.dispose()
     command.upgrade(alembic_config(url), "head")
+    return new

@@ -197,12 +197,23 @@ class _Token:
 
 
 def _tokens(text: str) -> list[_Token]:
-    """Split on white space, keeping "double-quoted values" (also after key=) together."""
+    """Split on white space, keeping "double-quoted values" (also after key=) together.
+
+    `\\"` is a double quote inside a value and `\\\\` a backslash; any other backslash is itself (paths, emoticons).
+    """
     tokens: list[_Token] = []
     current: list[str] = []
-    started = in_quotes = quoted = False
+    started = in_quotes = quoted = escaped = False
     for char in text.translate(_QUOTES):
-        if char == '"':
+        if escaped:
+            escaped, started = False, True
+            if char in '"\\':
+                current.append(char)
+                continue
+            current.append("\\")
+        if char == "\\":
+            escaped = True
+        elif char == '"':
             if not started:
                 quoted = True
             started, in_quotes = True, not in_quotes
@@ -215,6 +226,9 @@ def _tokens(text: str) -> list[_Token]:
             started = True
     if in_quotes:
         raise CommandError('A quoted value has no closing quote ("): put the value in "double quotes".')
+    if escaped:
+        current.append("\\")
+        started = True
     if started:
         tokens.append(_Token("".join(current), quoted))
     return tokens
@@ -253,6 +267,13 @@ def parse_user(value: str) -> str:
     into `<@KEY>`, or their object ID)."""
     match = _USER.fullmatch(value.strip())
     user = user_key(match.group(1) or match.group(2)) if match else None
+    if user is None and value.strip().startswith("@"):
+        # A name typed as text, not picked from the @ menu: the chat tool sent no ID, and the terminal has no
+        # directory to look it up in, so every place answers alike.
+        raise CommandError(
+            f"`{_show(value)}` is a name, not a user ID: pick them from the @ menu as you type, so that Slack or Teams "
+            "sends their ID, or give the ID itself (e.g. U012AB3CD: their profile, ⋮, Copy member ID)."
+        )
     if user is None:
         raise CommandError(f"`{_show(value)}` is not a user: mention them with @ (e.g. @jane) or give their ID.")
     return user

@@ -1,17 +1,22 @@
-"""How results are worded: the one place that turns a review into words.
+"""How results are worded: the one place that turns a review into words, for every destination.
 
-The lines use Slack's light mark-up (`*bold*`, `` `code` ``), which reads well in a terminal too. The CLI prints
-`as_text(result)`; Slack's Block Kit renderer (`bot.blocks`) lays out the same lines and uses `as_text` for the
-plain-text fallback that phones show.
+Each function writes its lines through a `Markup`, the few things an answer marks (bold, code, a user, a status
+icon, a command hint, text someone typed). `SLACK` writes Slack's mark-up, which `bot.blocks` lays out in Block Kit
+and which is also Slack's plain-text fallback; `TERMINAL` writes the same words for the `scr` command and the demo,
+without mark-up. A new destination is a new `Markup`, not a copy of these functions.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from scr import grammar as g
 from scr.deadlines import MilestoneState
-from scr.markup import slack_text
+from scr.markup import slack_text, terminal_text
 from scr.models import ROLES
 from scr.report import ACTION_STATES, Report
 from scr.service import (
@@ -37,7 +42,6 @@ TROUBLE_AFTER_SAVE = ("Your command went through and was saved, but something we
 def trouble(saved: bool) -> str:
     """What to say when something failed on our side, `saved` telling whether the change had committed by then."""
     return TROUBLE_AFTER_SAVE if saved else TROUBLE
-HELP_INTRO = "*scr-bot* keeps serious case reviews on time. Commands (`/scr VERB …`):"
 
 
 def safe(text: str | None) -> str:
@@ -45,39 +49,100 @@ def safe(text: str | None) -> str:
     return slack_text(text)
 
 
+# Bidirectional overrides and isolates: they make a terminal show text in another order than it is stored.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def terminal_safe(text: str | None) -> str:
+    """What a user typed, made inert in a terminal: control characters (escape sequences, bells, carriage returns,
+    bidirectional overrides) are shown as escapes such as `\\x1b`, never acted on. Everything else is as stored."""
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) == "Cc" or char in _BIDI else char
+        for char in text or ""
+    )
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How one destination writes what an answer marks."""
+
+    bold: Callable[[str], str]
+    code: Callable[[str], str]
+    typed: Callable[[str | None], str]  # text a user typed (titles, reasons, actions): shown as stored, made inert
+    user: Callable[[str], str]  # a user ID
+    icons: Mapping[str, str]  # by milestone state, plus "alert"
+    command: str  # how a command is typed there: "/scr" in chat, "scr" in a shell
+    converts: Callable[[str], str]  # a message worded in Slack's mark-up (service answers, errors), for here
+
+    def hint(self, words: str) -> str:
+        """A command to type, e.g. `hint("list all")`."""
+        return self.code(f"{self.command} {words}")
+
+
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def _from_slack(text: str) -> str:
+    """A message from the service or the grammar, worded for Slack, for a terminal: mentions as IDs, hints as
+    `scr …`, no back-ticks or bold (`scr.markup` gives typed characters back) and no control characters."""
+    return terminal_text(_MENTION.sub(r"\1", text).replace("/scr ", "scr ").replace("`", ""))
+
+
+SLACK = Markup(
+    bold=lambda text: f"*{text}*",
+    code=lambda text: f"`{text}`",
+    typed=safe,
+    user=lambda user: f"<@{user}>",
+    icons={"alert": ":rotating_light:", "overdue": ":rotating_light:", "met": ":white_check_mark:",
+           "not needed": ":heavy_minus_sign:", "not started": ":grey_question:", "due": ":hourglass_flowing_sand:"},
+    command="/scr",
+    converts=lambda text: text,
+)
+
+TERMINAL = Markup(
+    bold=str,
+    code=str,
+    typed=terminal_safe,
+    user=str,
+    icons={"alert": "!!", "overdue": "!!", "met": "ok", "not needed": "--", "not started": "??", "due": ".."},
+    command="scr",
+    converts=_from_slack,
+)
+
+
 def days(count: int) -> str:
     return f"{count} day{'' if abs(count) == 1 else 's'}"
 
 
-def due_phrase(due: date | None, days_left: int | None, *, open_: bool = True) -> str:
+def due_phrase(due: date | None, days_left: int | None, *, open_: bool = True, m: Markup = SLACK) -> str:
     if due is None or days_left is None:
         return "no due date yet (no initiated date)"
     if not open_:
         return f"was due {due.isoformat()}"
     if days_left < 0:
-        return f"due {due.isoformat()}, *{days(-days_left)} overdue*"
+        return f"due {due.isoformat()}, {m.bold(f'{days(-days_left)} overdue')}"
     if days_left == 0:
-        return f"due {due.isoformat()}, *today*"
+        return f"due {due.isoformat()}, {m.bold('today')}"
     return f"due {due.isoformat()}, {days(days_left)} left"
 
 
-def review_line(row: ReviewRow) -> str:
+def review_line(row: ReviewRow, m: Markup = SLACK) -> str:
     review = row.review
-    flag = ":rotating_light: " if row.overdue or row.needs_referral else ""
-    title = f" {safe(review.title)}" if review.title else ""
+    flag = f"{m.icons['alert']} " if row.overdue or row.needs_referral else ""
+    title = f" {m.typed(review.title)}" if review.title else ""
     if row.needs_referral:
-        state = "withheld, *needs referral to the national panel*"
+        state = f"withheld, {m.bold('needs referral to the national panel')}"
     elif review.published:
         state = f"published {review.published.isoformat()}"
     elif review.withheld:
         state = f"withheld {review.withheld.isoformat()}, referred {review.referred.isoformat()}"
     else:
-        state = due_phrase(row.due, row.days_left)
+        state = due_phrase(row.due, row.days_left, m=m)
     delay = " (delayed: parallel proceedings)" if review.delay_reason and review.is_open else ""
-    return f"{flag}*{review.reference}*{title}: {state}{delay}"
+    return f"{flag}{m.bold(review.reference)}{title}: {state}{delay}"
 
 
-def list_heading(result: ReviewList) -> str:
+def list_heading(result: ReviewList, m: Markup = SLACK) -> str:
     noun = {"open": "Open reviews", "overdue": "Overdue reviews", "withheld": "Withheld reviews",
             "published": "Published reviews", "all": "All reviews"}[result.which]
     counts = [f"{result.total}"]
@@ -85,62 +150,65 @@ def list_heading(result: ReviewList) -> str:
         counts.append(f"{result.overdue} overdue")
     if result.needs_referral:
         counts.append(f"{result.needs_referral} needing referral to the national panel")
-    return f"*{noun}*: {', '.join(counts)}"
+    return f"{m.bold(noun)}: {', '.join(counts)}"
 
 
-def more_line(result: ReviewList, shown: int) -> str | None:
+def more_line(result: ReviewList, shown: int, m: Markup = SLACK) -> str | None:
     hidden = result.total - shown
-    return f"…and {hidden} more. `/scr list all` or `scr export` gives every one." if hidden > 0 else None
+    if hidden <= 0:
+        return None
+    return f"…and {hidden} more. {m.hint('list all')} or {m.code('scr export')} gives every one."
 
 
-def milestone_line(state: MilestoneState) -> str:
+def milestone_line(state: MilestoneState, m: Markup = SLACK) -> str:
     label = state.milestone.label
     if state.state == "met":
-        return f":white_check_mark: {label}: done {state.met_on.isoformat()}"
+        return f"{m.icons['met']} {label}: done {state.met_on.isoformat()}"
     if state.state == "not needed":
-        return f":heavy_minus_sign: {label}: not needed"
+        return f"{m.icons['not needed']} {label}: not needed"
     if state.state == "not started":
         starts = "initiated" if state.milestone.starts == "due" else state.milestone.starts
-        return f":grey_question: {label}: no deadline until the *{starts}* date is recorded"
-    icon = ":rotating_light:" if state.state == "overdue" else ":hourglass_flowing_sand:"
-    return f"{icon} {label}: {due_phrase(state.due, state.days_left)}"
+        return f"{m.icons['not started']} {label}: no deadline until the {m.bold(starts)} date is recorded"
+    icon = m.icons["overdue" if state.state == "overdue" else "due"]
+    return f"{icon} {label}: {due_phrase(state.due, state.days_left, m=m)}"
 
 
-def detail_lines(detail: ReviewDetail) -> list[str]:
+def detail_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
     """The review in full, one line per fact, in the order a chair reads them."""
     review, assessment = detail.review, detail.assessment
     lines = [
-        f"*{review.reference}* {safe(review.title)}".rstrip(),
+        f"{m.bold(review.reference)} {m.typed(review.title)}".rstrip(),
         f"Regime: {detail.rulebook.title}",
         f"Stage: {assessment.stage}",
-        f"Publication: {due_phrase(assessment.due, assessment.days_left, open_=review.is_open)}",
+        f"Publication: {due_phrase(assessment.due, assessment.days_left, open_=review.is_open, m=m)}",
     ]
     if review.reviewer:
-        lines.append(f"Independent reviewer: {safe(review.reviewer)}")
+        lines.append(f"Independent reviewer: {m.typed(review.reviewer)}")
     dates = [f"{name} {getattr(review, name).isoformat()}" for name in
              ("incident", "notified", "initiated", "completed", "published", "withheld", "referred")
              if getattr(review, name)]
     lines.append("Dates: " + (", ".join(dates) if dates else "none recorded"))
     if review.withheld:
-        lines.append(f"Reason not published: {safe(review.withheld_reason) or 'not recorded'}")
+        lines.append(f"Reason not published: {m.typed(review.withheld_reason) or 'not recorded'}")
         lines.append(f"Referred to {detail.rulebook.panel} on {review.referred.isoformat()}" if review.referred
-                     else f":rotating_light: *Needs referral to {detail.rulebook.panel}*")
+                     else f"{m.icons['alert']} {m.bold(f'Needs referral to {detail.rulebook.panel}')}")
     if review.delay_reason:
-        lines.append(f"Delayed by parallel proceedings: {safe(review.delay_reason)}")
+        lines.append(f"Delayed by parallel proceedings: {m.typed(review.delay_reason)}")
     return lines
 
 
-def timeline_lines(detail: ReviewDetail) -> list[str]:
-    return [milestone_line(state) for state in detail.assessment.milestones]
+def timeline_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
+    return [milestone_line(state, m) for state in detail.assessment.milestones]
 
 
-def action_lines(detail: ReviewDetail, today: date) -> list[str]:
+def action_lines(detail: ReviewDetail, today: date, m: Markup = SLACK) -> list[str]:
     lines = []
     for action in detail.review.actions:
         if action.done:
             continue
-        late = f", *{days((today - action.due).days)} overdue*" if action.due < today else ""
-        lines.append(f"{action.number}. {safe(action.text)} (<@{action.owner}>, due {action.due.isoformat()}{late})")
+        late = f", {m.bold(f'{days((today - action.due).days)} overdue')}" if action.due < today else ""
+        lines.append(f"{action.number}. {m.typed(action.text)} ({m.user(action.owner)}, "
+                     f"due {action.due.isoformat()}{late})")
     done = [action for action in detail.review.actions if action.done]
     if done:
         evidenced = sum(1 for action in done if action.evidence)
@@ -149,24 +217,25 @@ def action_lines(detail: ReviewDetail, today: date) -> list[str]:
     return lines or ["No actions yet."]
 
 
-def history_lines(page: HistoryPage) -> list[str]:
+def history_lines(page: HistoryPage, m: Markup = SLACK) -> list[str]:
     if not page.entries:
-        return [f"No changes recorded for `{page.reference}`."]
+        return [f"No changes recorded for {m.code(page.reference)}."]
     lines = [
-        f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.field} {safe(entry.old) or '—'} → {safe(entry.new) or '—'}"
+        f"{entry.at:%Y-%m-%d %H:%M} {entry.actor}: {entry.field} {m.typed(entry.old) or '—'} → "
+        f"{m.typed(entry.new) or '—'}"
         for entry in page.entries
     ]
     if page.text_withheld:
         lines.append(f"{WITHHELD_TEXT}: titles, notes and reasons are shown to editors and administrators only; "
-                     f"`/scr status {page.reference}` shows the current ones.")
+                     f"{m.hint(f'status {page.reference}')} shows the current ones.")
     return lines
 
 
-def role_lines(roles: RoleList) -> list[str]:
+def role_lines(roles: RoleList, m: Markup = SLACK) -> list[str]:
     def mentions(users) -> str:
-        return ", ".join(f"<@{user}>" for user in users)
+        return ", ".join(m.user(user) for user in users)
 
-    lines = ["*Roles*"]
+    lines = [m.bold("Roles")]
     if roles.by_setting:
         lines.append(f"admin, by the SCR_ADMINS setting (chat cannot change it): {mentions(roles.by_setting)}")
     for role in reversed(ROLES):
@@ -174,18 +243,21 @@ def role_lines(roles: RoleList) -> list[str]:
         if holders:
             lines.append(f"{role}: {mentions(holders)}")
     if not roles.by_setting and not roles.grants:
-        lines.append("No one holds a role yet: `/scr grant @user viewer|editor|admin`.")
+        lines.append(f"No one holds a role yet: {m.hint('grant @user viewer|editor|admin')}.")
     readers = ("viewers, editors and administrators (SCR_READERS=granted)" if roles.readers == "granted" else
                "every member of the workspace, never guests or people from other organisations (SCR_READERS=workspace)")
     lines.append(f"Who may read the records: {readers}.")
     return lines
 
 
-def help_lines(topic: str | None = None) -> list[str]:
-    if topic in g.USAGE:
-        return [f"`/scr {g.USAGE[topic]}`"]
-    return [HELP_INTRO, *(f"• `{usage}`" for usage in g.USAGE.values()),
-            "Dates are YYYY-MM-DD or today; values with spaces go in \"double quotes\"."]
+def help_lines(topic: str | None = None, m: Markup = SLACK, extra: Mapping[str, str] | None = None) -> list[str]:
+    """The verbs and their forms; `extra` adds a destination's own verbs (the shell's import, export, …)."""
+    usages = {**g.USAGE, **(extra or {})}
+    if topic in usages:
+        return [m.hint(usages[topic])]
+    return [f"{m.bold('scr-bot')} keeps serious case reviews on time. Commands ({m.code(f'{m.command} VERB …')}):",
+            *(f"• {m.hint(usage)}" for usage in usages.values()),
+            'Dates are YYYY-MM-DD or today; values with spaces go in "double quotes".']
 
 
 CHAT_ROWS = 20  # reviews listed in a chat summary; the paper lists every one
@@ -231,26 +303,26 @@ def report_lines(report: Report, rows: int = CHAT_ROWS, reasons: bool = True) ->
     return lines
 
 
-def as_text(result: Result, today: date) -> str:
-    """The whole answer as plain text: the CLI's output and Slack's notification fallback."""
+def as_text(result: Result, today: date, m: Markup = SLACK) -> str:
+    """The whole answer as text: Slack's notification fallback, or (with `TERMINAL`) the CLI's output."""
     match result:
         case Done(message=message):
-            return message
+            return m.converts(message)
         case ReportAnswer(report=report):
-            return "\n".join(report_lines(report))
+            return m.converts("\n".join(report_lines(report)))
         case ReviewList() as listing:
-            lines = [list_heading(listing), *map(review_line, listing.rows)]
-            more = more_line(listing, len(listing.rows))
+            lines = [list_heading(listing, m), *(review_line(row, m) for row in listing.rows)]
+            more = more_line(listing, len(listing.rows), m)
             return "\n".join([*lines, more] if more else lines)
         case ReviewDetail() as detail:
-            return "\n".join([*detail_lines(detail), "", "Timeline:", *timeline_lines(detail), "",
-                              "Open actions:", *action_lines(detail, today)])
+            return "\n".join([*detail_lines(detail, m), "", "Timeline:", *timeline_lines(detail, m), "",
+                              "Open actions:", *action_lines(detail, today, m)])
         case HistoryPage() as page:
-            return "\n".join([f"*History of {page.reference}*", *history_lines(page)])
+            return "\n".join([m.bold(f"History of {page.reference}"), *history_lines(page, m)])
         case RoleList() as roles:
-            return "\n".join(role_lines(roles))
+            return "\n".join(role_lines(roles, m))
         case FormNeeded(verb=verb):
-            return f"Usage: `{g.USAGE[verb]}`"
+            return f"Usage: {m.hint(g.USAGE[verb])}"
         case g.Help(topic=topic):
-            return "\n".join(help_lines(topic))
+            return "\n".join(help_lines(topic, m))
     raise TypeError(f"no wording for {type(result).__name__}")

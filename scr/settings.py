@@ -7,9 +7,11 @@ the processes print before exiting; nothing deeper in the code reads `os.environ
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import platformdirs
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -21,6 +23,25 @@ BOT_FRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openid
 MICROSOFT_LOGIN_URL = "https://login.microsoftonline.com"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+APP = "scr-bot"
+
+
+def env_files() -> tuple[Path, ...]:
+    """The `.env` files read, later ones winning: this user's, then the checkout's when running from one.
+
+    Never the current folder's: `scr` run from another project must not pick up that project's DATABASE_URL.
+    """
+    checkout = Path(__file__).resolve().parents[1]
+    files = [platformdirs.user_config_path(APP) / ".env"]
+    if (checkout / "pyproject.toml").is_file():
+        files.append(checkout / ".env")
+    return tuple(files)
+
+
+def default_database_url() -> str:
+    """Without DATABASE_URL, one SQLite file in this user's data folder, whatever folder `scr` runs from: a command
+    run elsewhere never starts a second, empty database beside the first."""
+    return f"sqlite:///{platformdirs.user_data_path(APP) / 'scr.db'}"
 
 
 class ConfigError(Exception):
@@ -28,13 +49,13 @@ class ConfigError(Exception):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
-    database_url: str = "sqlite:///scr.db"
+    database_url: str = Field(default_factory=default_database_url)
     port: int = Field(3000, ge=1, le=65535)
     scr_timezone: str = "Europe/London"
     scr_admins: Annotated[tuple[str, ...], NoDecode] = ()
@@ -230,7 +251,7 @@ class Settings(BaseSettings):
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning pydantic's report into one line that names the variable."""
     try:
-        settings = Settings(**overrides)
+        settings = Settings(**{"_env_file": env_files(), **overrides})
     except ValidationError as error:
         first = error.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "configuration"

@@ -29,7 +29,7 @@ def test_scr_acks_once_with_the_answer(runtime):
     handle_scr(ack, _command("help"), Mock(), runtime)
     ack.assert_called_once()
     assert ack.call_args.kwargs["response_type"] == "ephemeral"
-    assert "`status [REF]`" in ack.call_args.kwargs["text"]
+    assert "`/scr status [REF]`" in ack.call_args.kwargs["text"]
 
 
 def test_scr_answers_even_when_the_database_fails(runtime):

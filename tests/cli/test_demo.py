@@ -20,7 +20,7 @@ def test_the_demo_shows_reviews_in_every_state_and_todays_notices():
     assert "[#scr-reminders] Weekly digest" in output
     assert "!! Needs referral to the national panel" in output  # status SCR-DEMO-04, in terminal form
     assert "All reviews: 7" in output
-    assert "Recorded: `SCR-DEMO-02` published on 2026-11-25." in output
+    assert "Recorded: SCR-DEMO-02 published on 2026-11-25." in output
     assert "Open reviews: 4" in output  # the last status, after publishing
 
 

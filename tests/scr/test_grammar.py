@@ -103,3 +103,17 @@ def test_arbitrary_sequences_of_grammar_words_never_raise_anything_else(parts):
         parse(" ".join(parts), TODAY)
     except CommandError as error:
         assert error.message
+
+
+@pytest.mark.parametrize(("text", "title"), [
+    (r'update X title="He said \"hi\""', 'He said "hi"'),
+    (r'update X title=say\"hi\"', 'say"hi"'),
+    (r'update X title="C:\\reports and C:\temp"', r"C:\reports and C:\temp"),
+    ("update X title=\"ends in \\\"", None),  # the escaped quote leaves the value unclosed
+])
+def test_a_backslash_keeps_a_double_quote_inside_a_value(text, title):
+    if title is None:
+        with pytest.raises(CommandError, match="no closing quote"):
+            parse(text, date(2026, 11, 25))
+    else:
+        assert parse(text, date(2026, 11, 25)).fields["title"] == title

@@ -5,22 +5,26 @@ from scr.settings import ConfigError, load_settings
 
 @pytest.fixture(autouse=True)
 def _no_env(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     for name in ("DATABASE_URL", "SCR_REMINDER_DAYS", "SCR_ADMINS", "SLACK_BOT_TOKEN", "SCR_TIMEZONE",
                  "TEAMS_CLIENT_ID", "TEAMS_CLIENT_SECRET", "TEAMS_TENANT_ID", "TEAMS_OPENID_URL", "TEAMS_LOGIN_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
-def test_defaults():
-    settings = load_settings()
-    assert settings.database_url == "sqlite:///scr.db"
+def test_defaults(tmp_path):
+    settings = load_settings(_env_file=None)
+    assert settings.database_url == f"sqlite:///{tmp_path / 'data' / 'scr-bot' / 'scr.db'}"
     assert settings.scr_reminder_days == (28, 14, 7, 1)
     assert settings.port == 3000 and settings.scr_weekly_digest == "monday"
     assert settings.escalation_channel is None
 
 
-def test_environment_and_dotenv(monkeypatch, tmp_path):
-    (tmp_path / ".env").write_text("SCR_REMINDER_CHANNEL=C0REMIND\nSCR_ADMINS=u01abc, U02DEF\n")
+def test_environment_and_the_users_dotenv_but_not_the_current_folders(monkeypatch, tmp_path):
+    (tmp_path / "config" / "scr-bot").mkdir(parents=True)
+    (tmp_path / "config" / "scr-bot" / ".env").write_text("SCR_REMINDER_CHANNEL=C0REMIND\nSCR_ADMINS=u01abc, U02DEF\n")
+    (tmp_path / ".env").write_text("SCR_WEEKLY_DIGEST=friday\nSCR_TIMEZONE=Europe/Paris\n")  # another project's
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/scr")
     monkeypatch.setenv("SCR_REMINDER_DAYS", "7,28,14")
     settings = load_settings()
@@ -28,6 +32,7 @@ def test_environment_and_dotenv(monkeypatch, tmp_path):
     assert settings.scr_admins == ("U01ABC", "U02DEF")
     assert settings.scr_reminder_days == (28, 14, 7)
     assert settings.escalation_channel == "C0REMIND"
+    assert settings.scr_weekly_digest == "monday" and settings.scr_timezone == "Europe/London"
 
 
 @pytest.mark.parametrize(("name", "value", "words"), [
