@@ -89,7 +89,7 @@ def test_the_report_on_paper(scr, tmp_path):
 
 def test_a_bad_report_request_is_one_line(scr):
     status, _, err = scr("report", "--period", "2025/27")
-    assert status == 1 and err.startswith("scr report: `period=` takes a partnership year")
+    assert status == 1 and err.startswith("scr report: period= takes a partnership year")
     status, _, err = scr("report", "--from", "2026-02-01", "--to", "2026-01-01")
     assert status == 1 and "after it ends" in err
     assert scr("report", "--format", "pdf")[0] == 2
