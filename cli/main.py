@@ -17,6 +17,7 @@ import platform
 import re
 import sys
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
@@ -40,6 +41,8 @@ OPERATOR = {
     "demo": ("demo", "The local demo: sample reviews in a temporary database, and a prompt. Nothing reaches Slack."),
     "migrate": ("migrate", "Brings the database's tables up to date (Heroku's `release` process); safe to repeat."),
     "info": ("info", "The version, the database in use and the settings files read; touches no database."),
+    "teams-package": ("teams-package OUT.zip [--domain YOUR-APP.herokuapp.com]",
+                      "Writes the Teams app package (manifest and icons) for upload to Teams; needs TEAMS_CLIENT_ID."),
 }
 OPERATOR_USAGE = {verb: usage for verb, (usage, _) in OPERATOR.items()}
 
@@ -147,6 +150,8 @@ def _main(argv: list[str]) -> int:
             from cli.demo import run_demo
 
             return run_demo(settings)
+        if words[:1] == ["teams-package"]:
+            return _teams_package(settings, words[1:])
         if db.migrate(settings.database_url):
             print(f"scr: created a new database at {db.location(settings.database_url)} "
                   "(set DATABASE_URL to use another)", file=sys.stderr)
@@ -167,6 +172,24 @@ def _main(argv: list[str]) -> int:
     except OperationalError as error:
         print(f"scr: cannot use the database ({db.printable(settings.database_url)}): {error.orig}", file=sys.stderr)
         return 1
+
+
+def _teams_package(settings: Settings, args: list[str]) -> int:
+    if len(args) not in (1, 3) or (len(args) == 3 and args[1] != "--domain"):
+        print("Usage: scr teams-package OUT.zip [--domain YOUR-APP.herokuapp.com]", file=sys.stderr)
+        return 2
+    from teams.package import write_package
+
+    try:
+        write_package(Path(args[0]), settings, args[2] if len(args) == 3 else None)
+    except ConfigError as error:
+        print(f"scr: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"scr: cannot write {args[0]}: {error.strerror}", file=sys.stderr)
+        return 1
+    print(f"Wrote the Teams app package to {args[0]}: upload it in Teams (Apps → Manage your apps → Upload an app).")
+    return 0
 
 
 if __name__ == "__main__":

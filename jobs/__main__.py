@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         sessions = db.make_sessions(db.make_engine(settings.database_url))
         if not args.once:
             return run_worker(settings, sessions)
-        senders = senders_for(settings)
+        senders = senders_for(settings, sessions)
         clock = partial(datetime.now, settings.timezone)
         report = run_once(settings, sessions, senders, args.as_of or clock().date(), clock)
     except ConfigError as error:

@@ -33,11 +33,15 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
-def senders_for(settings: Settings) -> dict[str, Sender]:
+def senders_for(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Sender]:
     settings.require("slack_bot_token", "scr_reminder_channel", purpose="for the scheduled jobs")
     senders: dict[str, Sender] = {"slack": SlackSender(settings.slack_bot_token, settings.slack_api_url)}
     if settings.scr_teams_webhook_url:
         senders["teams"] = TeamsSender(settings.scr_teams_webhook_url)
+    if settings.teams_enabled:
+        from jobs.teamsbot import TeamsBotSender  # the Teams SDK is loaded only where Teams is configured
+
+        senders["teamsbot"] = TeamsBotSender(settings, sessions)
     return senders
 
 
@@ -149,7 +153,7 @@ def run_once(settings: Settings, sessions: sessionmaker[Session], senders: dict[
         for notice in notices
         for destination, sender in senders.items()
         # Notices about actions go to their owners in Slack; Teams has a channel, not the owners.
-        if destination != "teams" or notice.kind not in TO_OWNERS
+        if destination not in ("teams", "teamsbot") or notice.kind not in TO_OWNERS
     ]
     with db.transaction(sessions) as session:
         ledger.record(session, rows, clock())

@@ -31,7 +31,7 @@ RETRY_MINUTES = 15
 
 def build_scheduler(settings: Settings, sessions: sessionmaker[Session], stop: threading.Event,
                     clock: Callable[[], datetime] | None = None) -> BlockingScheduler:
-    senders = senders_for(settings)
+    senders = senders_for(settings, sessions)
     zone = settings.timezone
     clock = clock or partial(datetime.now, zone)
     unplanned = threading.Event()  # set from a day's run until it succeeds

@@ -156,3 +156,14 @@ class Snooze(Base):
     subject: Mapped[str] = mapped_column(String(40), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     until: Mapped[date] = mapped_column(Date)
+
+
+class TeamsConversation(Base):
+    """A Teams channel the bot was added to (from the install activity): where notices through the bot can go, and
+    the service URL (Teams' regional endpoint) that reaches it."""
+
+    __tablename__ = "teams_conversations"
+
+    conversation_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    service_url: Mapped[str] = mapped_column(String(300))
+    captured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -25,6 +25,7 @@ from microsoft_teams.api import (
     Account,
     AdaptiveCardInvokeActivity,
     CreateConversationParams,
+    InstalledActivity,
     MentionEntity,
     MessageActivity,
     MessageActivityInput,
@@ -35,6 +36,7 @@ from microsoft_teams.apps.http import FastAPIAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from scr import db, grammar, present, service
+from scr.models import TeamsConversation
 from scr.notices import PUBLISH, REFER, SNOOZE
 from scr.settings import Settings
 from scr.users import teams_user
@@ -136,10 +138,16 @@ class TeamsBot:
         tenant = channel_data.tenant if channel_data else None
         return (tenant.id if tenant else None) or activity.conversation.tenant_id
 
+    def ours(self, activity) -> bool:
+        """Whether the activity comes from the tenant the bot serves (TEAMS_TENANT_ID)."""
+        if (self.tenant_of(activity) or "").lower() == self.settings.teams_tenant_id:
+            return True
+        log.warning("refused a Teams activity from another tenant")
+        return False
+
     def user_of(self, activity) -> str | None:
         """The asker's key (their object ID), or None for another tenant or an account without one."""
-        if (self.tenant_of(activity) or "").lower() != self.settings.teams_tenant_id:
-            log.warning("refused a Teams activity from another tenant")
+        if not self.ours(activity):
             return None
         object_id = activity.from_.aad_object_id
         try:
@@ -163,6 +171,21 @@ class TeamsBot:
                 object_id = member.aad_object_id
             text = text.replace(entity.text, f"<@{teams_user(object_id)}>" if object_id else entity.text)
         return " ".join(text.split())
+
+    def remember(self, activity) -> None:
+        """Keep the channel of a team that added the bot, and the service URL that reaches it: notices through the
+        bot go there unless SCR_TEAMS_CHANNEL names another."""
+        if not self.ours(activity) or activity.conversation.conversation_type != "channel":
+            return
+        conversation = activity.conversation.id.split(";")[0]
+        with db.transaction(self.sessions) as session:
+            known = session.get(TeamsConversation, conversation)
+            if known is None:
+                session.add(TeamsConversation(conversation_id=conversation, service_url=activity.service_url,
+                                              captured_at=self.clock()))
+            else:
+                known.service_url, known.captured_at = activity.service_url, self.clock()
+        log.info("the bot was added to a team: its channel now receives notices")
 
     # What they asked
 
@@ -250,6 +273,10 @@ def register(app: App, bot: TeamsBot) -> None:
             return
         await send_privately(ctx, tenant_id, card)
         await ctx.send(PRIVATELY)
+
+    @app.on_install_add
+    async def on_install(ctx: ActivityContext[InstalledActivity]) -> None:
+        await asyncio.to_thread(bot.remember, ctx.activity)
 
     @app.on_card_action_execute
     async def on_card_action(ctx: ActivityContext[AdaptiveCardInvokeActivity]) -> dict:

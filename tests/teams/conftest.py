@@ -97,6 +97,8 @@ def activity(fake: FakeBotFramework, text: str, *, user: str = ASKER_OID, channe
     }
     if kind == "message":
         body["text"] = text
+    if kind == "installationUpdate":
+        body["action"] = "add"
     if kind == "invoke":
         body["name"] = "adaptiveCard/action"
         body["value"] = value
