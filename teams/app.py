@@ -44,6 +44,9 @@ from teams import cards
 
 log = logging.getLogger(__name__)
 LIST_ROWS = 100  # a card holds more than Slack's 50 blocks; `fitted` cuts what passes Teams' size limit
+# Teams waits 15 s for the bot's answer to a button: a change that cannot start within 5 s is refused ("busy, nothing
+# changed") rather than committed after Teams has shown the person an error.
+WRITE_WAIT = 5.0
 PRIVATELY = "I sent you the answer in our personal chat."
 NOT_OURS = "This bot serves one organisation's safeguarding partnership; your organisation is not it."
 
@@ -202,7 +205,7 @@ class TeamsBot:
         saved = False
         try:
             command = grammar.parse(text, today)
-            with db.transaction(self.sessions) as session:
+            with db.transaction(self.sessions, service.changes_records(command), WRITE_WAIT) as session:
                 result = service.execute(self.context(session, user), command)
             saved = True
             return cards.answer_card(result, today)
@@ -224,7 +227,7 @@ class TeamsBot:
         doing = {PUBLISH: "mark reviews published", REFER: "record referrals", SNOOZE: "snooze notices"}[base]
         saved = False
         try:
-            with db.transaction(self.sessions) as session:
+            with db.transaction(self.sessions, bool(step), WRITE_WAIT) as session:
                 ctx = self.context(session, user)
                 service.authorise(ctx, "editor", doing)
                 if not step:
