@@ -70,13 +70,15 @@ def serve(app: str, port: int, env: dict[str, str], *options: str, workers: int 
             time.sleep(0.1)
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children (gunicorn's master and workers)."""
+def memory_mb(pid: int, field: str) -> float:
+    """A memory figure (`VmRSS` from status, or `Pss` from smaps_rollup: shared pages split among their users) of a
+    process and its children (gunicorn's master and workers)."""
     pids = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split())]
+    source = "status" if field == "VmRSS" else "smaps_rollup"
     total = 0
     for each in pids:
-        for line in Path(f"/proc/{each}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{each}/{source}").read_text().splitlines():
+            if line.startswith(f"{field}:"):
                 total += int(line.split()[1])
     return total / 1024
 
@@ -141,8 +143,8 @@ def main() -> None:
             ratio = statistics.median(values) / floor
             print(f"  {name:<11} {summary(values)}, {ratio:.2f}x the bare ack (p95 ratio "
                   f"{percentile(values, 0.95) / percentile(times['bare ack'], 0.95):.2f}x)")
-        print(f"  web RSS (master + {args.workers} worker(s)): {rss_mb(web.pid):.0f} MB; "
-              f"bare app: {rss_mb(bare.pid):.0f} MB")
+        print(f"  web (master + {args.workers} worker(s)): RSS {memory_mb(web.pid, 'VmRSS'):.0f} MB, "
+              f"PSS {memory_mb(web.pid, 'Pss'):.0f} MB; bare app: RSS {memory_mb(bare.pid, 'VmRSS'):.0f} MB")
     finally:
         for process in (web, bare):
             process.terminate()

@@ -26,6 +26,7 @@ from teams import cards
 from teams.app import Loop, TeamsError, sdk_app
 
 RETRIED = frozenset({429, 412, 502, 504})
+TIMEOUT = 30  # seconds for one send, its token included
 # Teams' own default; a bot added to a team learns its region's URL from the install activity.
 DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 LIMITS = ((7, 1.0), (60, 30.0))  # (messages, seconds) per bot per conversation
@@ -81,7 +82,7 @@ class TeamsBotSender:
             return float(retry_after) + random.uniform(0, 0.5)
         return self.backoff * 2 ** attempt * random.uniform(0.5, 1.5)
 
-    def send(self, entry: LedgerEntry) -> None:
+    def send(self, entry: LedgerEntry, deadline: float) -> None:
         # The ledger's channel is the Slack one the notice was planned for; Teams notices all go to one channel,
         # looked up at each send so that a team that adds the bot gets the next notice without a restart.
         with self.sessions() as session:
@@ -93,12 +94,20 @@ class TeamsBotSender:
         for attempt in range(self.attempts):
             self.pace.wait(conversation)
             try:
-                self.loop.run(self.app.send(conversation, activity, service_url=service_url))
+                self.loop.run(self.app.send(conversation, activity, service_url=service_url), TIMEOUT)
                 return
             except httpx.HTTPStatusError as error:
                 status = error.response.status_code
-                if status not in RETRIED or attempt == self.attempts - 1:
+                wait = self._wait(error.response, attempt)
+                # No retry starts that could outlive the lease on the notice.
+                if status not in RETRIED or attempt == self.attempts - 1 or \
+                        time.monotonic() + wait + TIMEOUT >= deadline:
                     raise DeliveryError(f"Teams refused: {status}") from None
-                self.sleep(self._wait(error.response, attempt))
-            except (httpx.TransportError, TeamsError) as error:
-                raise DeliveryError(f"Teams unreachable: {error}") from None
+                self.sleep(wait)
+            except (httpx.TransportError, TeamsError, TimeoutError) as error:
+                raise DeliveryError(f"Teams unreachable: {type(error).__name__}") from None
+
+    def received(self, entry: LedgerEntry, deadline: float) -> bool:
+        # A channel's messages can be read back only through Microsoft Graph, with permissions the bot does not
+        # ask for: notices through the bot are delivered at least once.
+        return False

@@ -192,21 +192,37 @@ class TeamsBot:
 
     # What they asked
 
-    def context(self, session: Session, user: str) -> service.Context:
-        # Only members of TEAMS_TENANT_ID get this far (`user_of`), so none is an outsider.
+    async def guest(self, ctx: ActivityContext) -> bool:
+        """Whether the asker is a guest in the tenant, or could not be confirmed a member (then treated as one).
+
+        Asked of Teams only with SCR_READERS=workspace, where belonging to the tenant is what lets a person read;
+        administrators by SCR_ADMINS are named by whoever deploys the bot and are not asked about.
+        """
+        activity = ctx.activity
+        if self.settings.scr_readers != "workspace" or self.user_of(activity) in self.settings.scr_admins:
+            return False
+        try:
+            member = await ctx.api.conversations.get_member_by_id(activity.conversation.id, activity.from_.id)
+        except Exception:
+            log.warning("could not look up a Teams user's membership: treated as a guest")
+            return True
+        return (member.user_role or "user") != "user"
+
+    def context(self, session: Session, user: str, guest: bool = False) -> service.Context:
         settings = self.settings
-        actor = service.Actor(user, admin=user in settings.scr_admins)
+        # Other tenants never get this far (`user_of`); a tenant's guests hold no role whatever the grants say.
+        actor = service.Actor(user, admin=user in settings.scr_admins, outsider=guest)
         return service.Context(session, actor, self.clock(), settings.guidance,
                                list_limit=LIST_ROWS, readers=settings.scr_readers, admins=settings.scr_admins)
 
-    def answer(self, user: str, text: str) -> dict:
+    def answer(self, user: str, text: str, guest: bool = False) -> dict:
         """Carry out a typed command as `user` and word the outcome as a card."""
         today = self.clock().date()
         saved = False
         try:
             command = grammar.parse(text, today)
             with db.transaction(self.sessions, service.changes_records(command), WRITE_WAIT) as session:
-                result = service.execute(self.context(session, user), command)
+                result = service.execute(self.context(session, user, guest), command)
             saved = True
             return cards.answer_card(result, today)
         except grammar.CommandError as error:
@@ -215,7 +231,7 @@ class TeamsBot:
             log.exception("a Teams command failed")
             return cards.error_card(present.trouble(saved))
 
-    def act(self, user: str, verb: str, data: dict) -> dict:
+    def act(self, user: str, verb: str, data: dict, guest: bool = False) -> dict:
         """A card's button: ask first, then do it as `user` (whose role is checked again), as a refreshed card."""
         base, _, step = verb.partition(":")
         reference, kind = data.get("reference"), data.get("kind")
@@ -228,7 +244,7 @@ class TeamsBot:
         saved = False
         try:
             with db.transaction(self.sessions, bool(step), WRITE_WAIT) as session:
-                ctx = self.context(session, user)
+                ctx = self.context(session, user, guest)
                 service.authorise(ctx, "editor", doing)
                 if not step:
                     service.find_review(session, reference)
@@ -270,7 +286,7 @@ def register(app: App, bot: TeamsBot) -> None:
         if user is None:
             return
         text = await bot.command_text(ctx)
-        card = await asyncio.to_thread(bot.answer, user, text)
+        card = await asyncio.to_thread(bot.answer, user, text, await bot.guest(ctx))
         if ctx.activity.conversation.conversation_type == "personal":
             await ctx.send(card_message(card))
             return
@@ -289,7 +305,7 @@ def register(app: App, bot: TeamsBot) -> None:
             card = cards.error_card(NOT_OURS)
         else:
             data = action.data if isinstance(action.data, dict) else {}
-            card = await asyncio.to_thread(bot.act, user, action.verb or "", data)
+            card = await asyncio.to_thread(bot.act, user, action.verb or "", data, await bot.guest(ctx))
         return {"statusCode": 200, "type": cards.CONTENT_TYPE, "value": card}
 
 

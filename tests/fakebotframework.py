@@ -84,6 +84,7 @@ class FakeBotFramework:
         self.token_requests: list[dict] = []
         self.refusals: deque[tuple[int, dict[str, str]]] = deque()
         self.members: dict[str, str] = {}  # 29:… user ID → aadObjectId, for member look-ups
+        self.roles: dict[str, str] = {}  # 29:… user ID → userRole ("user" when not named)
         self.issued: set[str] = set()  # the access tokens the login service handed out
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
@@ -224,7 +225,8 @@ class FakeBotFramework:
             user = member.group(2)
             if user not in self.members:
                 return self._reply(request, 404, {"error": {"code": "NotFound", "message": "no such member"}})
-            return self._reply(request, 200, {"id": user, "name": "Someone", "aadObjectId": self.members[user]})
+            return self._reply(request, 200, {"id": user, "name": "Someone", "aadObjectId": self.members[user],
+                                              "userRole": self.roles.get(user, "user")})
         if method == "POST" and path == "/v3/conversations":
             user = body["members"][0]["id"]
             conversation = f"a:personal-{user}"

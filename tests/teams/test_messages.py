@@ -106,10 +106,13 @@ def test_an_unauthenticated_activity_gets_401_and_writes_nothing(teams_web, bot_
     assert bot_framework.activities() == [] and bot_framework.token_requests == []
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"'])
-def test_a_malformed_body_gets_400(teams_web, bot_framework, raw):
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"{not json", 400), (b"[1, 2]", 400), (b'"text"', 400), (b'{"text": "' + b"x" * (1024 * 1024) + b'"}', 413),
+])
+def test_a_malformed_or_huge_body_is_refused(teams_web, bot_framework, sessions, raw, expected):
     status, _ = post(teams_web, None, bot_framework.activity_token(), raw=raw)
-    assert status == 400
+    assert status == expected
+    assert bot_framework.activities() == []
 
 
 def _click(fake, web, verb, data, user):
@@ -153,3 +156,22 @@ def test_an_answer_that_fails_after_the_change_was_saved_says_it_was_saved(teams
     answer = " ".join(texts(card_of(bot_framework.activities(PERSONAL)[-1])))
     assert _count(sessions, Review) == 1
     assert "went through and was saved" in answer and "nothing was changed" not in answer
+
+
+def test_with_workspace_readers_members_read_and_guests_do_not(teams_settings, engine, sessions, bot_framework, run):
+    from tests.asgi import serving
+    from tests.conftest import NOW
+    from web.app import web_app
+
+    run('new SCR-1 initiated=2026-03-02 title="Child A"')
+    guest_oid = "5c4b3a29-1807-4f6e-9d5c-4b3a29180706"
+    bot_framework.members.update({f"29:{ASKER_OID}": ASKER_OID, f"29:{guest_oid}": guest_oid})
+    bot_framework.roles[f"29:{guest_oid}"] = "guest"
+    workspace = teams_settings.model_copy(update={"scr_readers": "workspace"})
+    with serving(web_app(workspace, engine, clock=lambda: NOW)) as url:
+        for user in (ASKER_OID, guest_oid, "0f0e0d0c-0b0a-4908-8706-050403020100"):  # the last: Teams knows not
+            assert post(url, activity(bot_framework, "status SCR-1", user=user), bot_framework.activity_token())[0] == 200
+    member, guest, unknown = (texts(card_of(bot_framework.activities(f"a:personal-29:{user}")[0]))[0]
+                              for user in (ASKER_OID, guest_oid, "0f0e0d0c-0b0a-4908-8706-050403020100"))
+    assert member == "SCR-1 Child A"
+    assert "You don't have permission" in guest and "You don't have permission" in unknown
