@@ -1,14 +1,14 @@
 """The Teams conversations the bot was added to, for notices through the bot.
 
-Revision ID: 0004_teams
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_teams"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
