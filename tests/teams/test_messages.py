@@ -106,12 +106,11 @@ def test_an_unauthenticated_activity_gets_401_and_writes_nothing(teams_web, bot_
     assert bot_framework.activities() == [] and bot_framework.token_requests == []
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    (b"{not json", 400), (b"[1, 2]", 400), (b'"text"', 400), (b'{"text": "' + b"x" * (1024 * 1024) + b'"}', 413),
-])
-def test_a_malformed_or_huge_body_is_refused(teams_web, bot_framework, sessions, raw, expected):
+# Bodies over 1 MB get 413 on every route, Teams' too: the door's hostile suite (tests/bot/test_hostile.py).
+@pytest.mark.parametrize("raw", [b"{not json", b"[1, 2]", b'"text"'])
+def test_a_malformed_body_is_refused(teams_web, bot_framework, raw):
     status, _ = post(teams_web, None, bot_framework.activity_token(), raw=raw)
-    assert status == expected
+    assert status == 400
     assert bot_framework.activities() == []
 
 
