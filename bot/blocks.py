@@ -33,7 +33,17 @@ from scr import present
 from scr.charts import Chart
 from scr.models import Review
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
-from scr.service import Done, FormNeeded, HistoryPage, ReportAnswer, Result, ReviewDetail, ReviewList, RoleList
+from scr.service import (
+    Done,
+    FormNeeded,
+    HistoryPage,
+    ReportAnswer,
+    Result,
+    ReviewDetail,
+    ReviewList,
+    RoleList,
+    RulesPage,
+)
 
 TROUBLE, TROUBLE_AFTER_SAVE, trouble = present.TROUBLE, present.TROUBLE_AFTER_SAVE, present.trouble
 MAX_BLOCKS = 50
@@ -133,6 +143,8 @@ def answer_blocks(result: Result, today: date) -> list[Block]:
             follows = "Posting it with its charts to the reminder channel." if share else \
                 "The charts follow in a moment, for you alone."
             return [*_sections(present.report_lines(report)), ContextBlock(elements=[MarkdownTextObject(text=follows)])]
+        case RulesPage(rulebooks=rulebooks):
+            return _sections(present.rules_lines(rulebooks))
         case Done() | FormNeeded():
             return [_section(present.as_text(result, today))]
     raise TypeError(f"no blocks for {type(result).__name__}")

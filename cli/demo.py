@@ -21,30 +21,52 @@ PROMPT = "/scr "
 
 
 def sample_reviews(today: date, now: datetime) -> list[Review]:
-    """One review in each state the bot knows, dated relative to `today` so that the demo always has news."""
+    """Reviews in every state of both regimes. SCRs ended with the transition, so theirs are historic dates; the
+    LCSPRs are dated relative to `today`, so that the demo always has news."""
 
     def months_ago(months: int, days: int = 0) -> date:
         return add_months(today, -months) - timedelta(days=days)
 
-    def review(reference: str, title: str, regime: str = "scr", **dates: object) -> Review:
-        return Review(reference=reference, reference_key=reference, title=title, regime=regime, created_at=now,
-                      **dates)
+    def ago(days: int) -> date:
+        return today - timedelta(days=days)
 
+    def review(reference: str, title: str, regime: str, **values: object) -> Review:
+        return Review(reference=reference, reference_key=reference, title=title, regime=regime, created_at=now,
+                      **values)
+
+    d = date.fromisoformat
     return [
-        review("SCR-DEMO-01", "Child A", incident=months_ago(7), notified=months_ago(7, -3),
-               initiated=months_ago(6, 20), delay_reason="Criminal trial listed for the spring"),
-        review("SCR-DEMO-02", "Child B", incident=months_ago(6, 20), notified=months_ago(6, 15),
-               initiated=months_ago(6, -7), reviewer="Independent reviewer (demo)"),
-        review("SCR-DEMO-03", "Child C", initiated=months_ago(6, -28)),
-        review("SCR-DEMO-04", "Child D", initiated=months_ago(9), completed=months_ago(3),
-               withheld=months_ago(2), withheld_reason="Identifies a surviving sibling"),
-        review("SCR-DEMO-05", "Child E", initiated=months_ago(12), completed=months_ago(6, -10),
-               published=months_ago(6, -20)),
-        review("LCSPR-DEMO-06", "Child F", regime="lcspr", incident=today - timedelta(days=10),
-               notified=today - timedelta(days=8)),
-        review("LCSPR-DEMO-07", "Child G", regime="lcspr", initiated=months_ago(2), completed=months_ago(1),
-               withheld=today - timedelta(days=20), withheld_reason="Parallel inquest",
-               referred=today - timedelta(days=12)),
+        # SCRs (Working Together 2013/2015)
+        review("SCR-DEMO-01", "Child A", "scr", incident=d("2018-12-20"), aware=d("2018-12-21"),
+               notified=d("2019-01-04"), initiated=d("2019-01-14"), completed=d("2019-07-01"),
+               delay_reason="Criminal trial listed for the spring", delay_from=d("2019-07-10")),
+        review("SCR-DEMO-02", "Child B", "scr", incident=d("2019-01-02"), notified=d("2019-01-08"),
+               initiated=d("2019-02-01"), reviewer="Independent reviewer (demo)"),
+        review("SCR-DEMO-03", "Child C", "scr", initiated=d("2018-03-01"), completed=d("2018-08-01"),
+               withheld=d("2018-09-03"), withheld_reason="Identifies a surviving sibling"),
+        review("SCR-DEMO-04", "Child D", "scr", initiated=d("2013-05-01"), completed=d("2013-10-20"),
+               published=d("2014-01-15"), url="https://example.org/scr-demo-04"),
+        review("SCR-DEMO-05", "Child E", "scr", aware=d("2019-05-28"), notified=d("2019-05-31"),
+               decision="no-review", decided=d("2019-06-10"), decision_reason="Criteria not met",
+               referred=d("2019-06-20")),
+        # LCSPRs (Working Together 2018/2023)
+        review("LCSPR-DEMO-06", "Child F", "lcspr", incident=ago(11), aware=ago(10), notified=ago(8)),
+        review("LCSPR-DEMO-07", "Child G", "lcspr", aware=months_ago(7), notified=months_ago(7, -3),
+               rapid=months_ago(6, -10), rapid_sent=months_ago(6, -11), initiated=months_ago(6, -7),
+               planned=today + timedelta(days=14)),
+        review("LCSPR-DEMO-08", "Child H", "lcspr", initiated=months_ago(8), completed=months_ago(2),
+               delay_reason="Inquest", delay_from=months_ago(3), delay_until=today + timedelta(days=30),
+               delay_told=months_ago(3, -2)),
+        review("LCSPR-DEMO-09", "Child I", "lcspr", initiated=months_ago(9), delay_reason="Criminal trial",
+               delay_from=months_ago(5), delay_until=ago(3), delay_told=months_ago(5, -1)),
+        review("LCSPR-DEMO-10", "Child J", "lcspr", aware=ago(40), notified=ago(37), rapid=ago(25),
+               rapid_sent=ago(24), decision="no-review", decided=ago(20), decision_reason="Learning taken forward "
+               "through the single-agency review"),
+        review("LCSPR-DEMO-11", "Child K", "lcspr", initiated=months_ago(5), completed=months_ago(1),
+               withheld=ago(20), withheld_reason="Parallel inquest", referred=ago(12)),
+        review("LCSPR-DEMO-12", "Child L", "lcspr", initiated=months_ago(12), completed=months_ago(6, -10),
+               planned=months_ago(6, -20), copied=months_ago(6, -9), published=months_ago(6, -20),
+               url="https://example.org/lcspr-demo-12"),
     ]
 
 
@@ -53,7 +75,7 @@ def seed(sessions, now: datetime) -> None:
         reviews = sample_reviews(now.date(), now)
         session.add_all(reviews)
         session.flush()
-        session.add(Action(review_id=reviews[4].id, number=1, owner="U0DEMO01", due=now.date() - timedelta(days=14),
+        session.add(Action(review_id=reviews[-1].id, number=1, owner="U0DEMO01", due=now.date() - timedelta(days=14),
                            text="Audit multi-agency referrals to children's social care"))
 
 
@@ -72,7 +94,8 @@ def run_demo(settings: Settings, lines=None, out=sys.stdout, now: datetime | Non
     print(f"scr-bot local demo: sample reviews in {folder / 'demo.db'} (nothing here reaches Slack).\n", file=out)
     print(run_command(settings, sessions, "status", now)[1], file=out)
     print_notices(settings, sessions, clock, out)
-    print("\nType a /scr command (try: status SCR-DEMO-01, list all, help); an empty line or Ctrl-D quits.", file=out)
+    print("\nType a /scr command (try: status SCR-DEMO-01, list all, help rules); an empty line or Ctrl-D quits.",
+          file=out)
     for line in _lines() if lines is None else lines:
         text = line.strip().removeprefix("/scr").strip()
         if not text or text in ("quit", "exit"):

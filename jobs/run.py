@@ -11,14 +11,14 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs import ledger
 from jobs.delivery import ConsoleSender, DeliveryReport, Sender, SlackSender, TeamsSender, deliver
 from scr import db
 from scr.deadlines import is_working_day
-from scr.models import DATE_FIELDS, Action, LedgerEntry, Review
+from scr.models import DATE_FIELDS, OPEN_WHERE, Action, LedgerEntry, Review
 from scr.notices import DIGEST, REPORT, TO_OWNERS, Notice, NoticeRules, plan_notices, report_notice
 from scr.report import scheduled_period
 from scr.service import load_report
@@ -62,11 +62,9 @@ def plan(session: Session, settings: Settings, as_of: date, subject: str | None 
     Given a `subject` (review:ID or action:ID), every notice about it that the record calls for on `as_of`, whether
     or not it was sent already: what `still_due` compares a stored notice with.
     """
-    worth_a_look = or_(
-        and_(Review.published.is_(None), Review.withheld.is_(None)),
-        and_(Review.withheld.is_not(None), Review.referred.is_(None)),
-        Review.published > as_of - timedelta(days=7),
-    )
+    # Reviews that may still owe something (scr.models.OPEN_WHERE, the partial index), and last week's publications
+    # for the digest.
+    worth_a_look = or_(text(OPEN_WHERE), Review.published > as_of - timedelta(days=7))
     reviews = select(*REVIEW_COLUMNS).where(worth_a_look)
     # Actions overdue, and done ones whose impact review is due and not yet recorded.
     impact_due = as_of - timedelta(days=settings.scr_impact_review_days)

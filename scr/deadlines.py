@@ -14,42 +14,65 @@ from typing import Literal, Protocol
 
 import holidays
 
-from scr.rulebook import PUBLICATION, Milestone, Period, Rulebook
+from scr.rulebook import Milestone, Period, Rulebook
 
 
 class ReviewDates(Protocol):
-    """What the engine reads of a review (the ORM `Review` has it)."""
+    """What the engine reads of a review (the ORM `Review` has it): its regime, decision, hold and dates."""
 
     regime: str
+    decision: str | None
+    delay_reason: str | None
     incident: date | None
+    aware: date | None
     notified: date | None
+    rapid: date | None
+    rapid_sent: date | None
+    decided: date | None
     initiated: date | None
     completed: date | None
+    planned: date | None
+    copied: date | None
     published: date | None
     withheld: date | None
     referred: date | None
+    delay_from: date | None
+    delay_until: date | None
+    delay_told: date | None
 
 
-State = Literal["met", "pending", "overdue", "not started", "not needed"]
+# met: a recorded date meets it; pending/overdue: due, with days left or past; not started: no deadline until its
+# starting date is recorded; not needed: ended (a no-review decision, a withheld report, a decision before the national
+# panel existed); not recorded: its moment passed with nothing recorded, and nothing can be done about it now.
+State = Literal["met", "pending", "overdue", "not started", "not needed", "not recorded"]
 
 
 @dataclass(frozen=True)
 class MilestoneState:
     milestone: Milestone
+    label: str  # the milestone's label, the panel of its date named
     due: date | None
     met_on: date | None
+    met_by: str | None  # the field whose date meets it
     state: State
     days_left: int | None
+    waiting_for: str | None = None  # for "not started": the date still to record
+    started_by: str | None = None  # the field its deadline counts from
 
 
 @dataclass(frozen=True)
 class Assessment:
-    due: date | None
+    due: date | None  # the six months (completion; for an LCSPR, publication too)
     days_left: int | None
     stage: str
     overdue: bool
     needs_referral: bool
+    held: bool  # a hold runs today: overdue escalations pause
+    hold_ended: date | None  # the hold's `until` has passed without the hold being cleared or extended
     milestones: tuple[MilestoneState, ...]
+
+    def state(self, name: str) -> MilestoneState | None:
+        return next((s for s in self.milestones if s.milestone.name == name), None)
 
 
 def add_months(start: date, months: int) -> date:
@@ -98,16 +121,18 @@ def shift(start: date, period: Period, *, before: bool = False) -> date:
 
 
 def publication_due(initiated: date | None, book: Rulebook) -> date | None:
-    return None if initiated is None else shift(initiated, book.milestone(PUBLICATION).period)
+    """The review's six months from the decision to initiate: its deadline milestones all run to this date."""
+    period = next(m.period for m in book.milestones if m.deadline)
+    return None if initiated is None else shift(initiated, period)
 
 
 def latest_start_overdue(as_of: date, book: Rulebook) -> date:
-    """The latest `initiated` date whose publication deadline is already past on `as_of`.
+    """The latest `initiated` date whose six months are already past on `as_of`.
 
     Adding calendar months never moves a later start to an earlier due date, so "overdue" is `initiated <= this`:
     a query can filter and sort by `initiated` instead of computing every due date.
     """
-    period = book.milestone(PUBLICATION).period
+    period = next(m.period for m in book.milestones if m.deadline)
     candidate = shift(as_of, period, before=True)
     while shift(candidate, period) >= as_of:
         candidate -= timedelta(days=1)
@@ -116,50 +141,73 @@ def latest_start_overdue(as_of: date, book: Rulebook) -> date:
     return candidate
 
 
-def _milestone_state(review: ReviewDates, milestone: Milestone, due: date | None, as_of: date) -> MilestoneState:
-    met_on = next((getattr(review, f) for f in milestone.met_by if getattr(review, f) is not None), None)
-    closed = review.published is not None or review.withheld is not None
+def _first(review: ReviewDates, fields: tuple[str, ...]) -> tuple[str | None, date | None]:
+    return next(((f, getattr(review, f)) for f in fields if getattr(review, f) is not None), (None, None))
+
+
+def _milestone_state(review: ReviewDates, milestone: Milestone, as_of: date, book: Rulebook) -> MilestoneState | None:
+    """The state of one milestone; None where it does not apply to this review at all."""
+    if any(getattr(review, f) is None for f in milestone.applies_if):
+        return None
+    started_by, start = _first(review, milestone.starts)
+    label = milestone.label
+    if milestone.referral and start is not None:
+        panel = book.panel_on(start)
+        label = label.format(panel=panel or "the national panel")
+    met_by, met_on = _first(review, milestone.met_by)
+    due = None if start is None else shift(start, milestone.period, before=milestone.before)
     days_left = None if due is None else (due - as_of).days
+
+    def state(value: State, **extra) -> MilestoneState:
+        return MilestoneState(milestone, label, due, met_on, met_by, value, days_left, started_by=started_by, **extra)
+
     if met_on is not None:
-        state: State = "met"
-    elif closed:
-        state = "not needed"
-    elif due is None:
-        state = "not started"
-    else:
-        state = "overdue" if as_of > due else "pending"
-    return MilestoneState(milestone, due, met_on, state, days_left)
+        return state("met")
+    no_review = review.decision == "no-review" and "decided" not in milestone.applies_if
+    if no_review or any(getattr(review, f) is not None for f in milestone.ended_by):
+        return state("not needed")
+    if milestone.referral and start is not None and book.panel_on(start) is None:
+        return state("not needed")  # decided before the national panel existed (SCR_PANEL_FROM)
+    if any(getattr(review, f) is not None for f in milestone.lapses_with):
+        return state("not recorded")
+    missing = next((f for f in milestone.needs if getattr(review, f) is None), None)
+    if start is None or missing is not None:
+        return state("not started", waiting_for=missing or milestone.starts[0])
+    return state("overdue" if as_of > due else "pending")
 
 
 def stage(review: ReviewDates, book: Rulebook) -> str:
+    """Where the review stands, derived from its dates."""
+    if review.decision == "no-review":
+        return f"no review: decided {review.decided.isoformat()}" if review.decided else "no review"
+    if review.withheld is not None:
+        return "withheld" + (", improvements published" if review.published else "")
     if review.published is not None:
         return "published"
-    if review.withheld is not None:
-        referral = "referred to" if review.referred else "needs referral to"
-        return f"withheld, {referral} the national panel"
     if review.completed is not None:
         return "completed, awaiting publication"
     if review.initiated is not None:
         return "under review"
+    if review.rapid is not None:
+        return "rapid review done, awaiting the decision"
     if review.notified is not None:
-        return "rapid review" if book.regime == "lcspr" else "awaiting decision to initiate"
+        return "rapid review" if book.regime == "lcspr" else "awaiting the decision whether to initiate"
     return "awaiting notification"
 
 
 def assess(review: ReviewDates, as_of: date, book: Rulebook) -> Assessment:
     """Every milestone of `review` under `book`, as things stand on `as_of`."""
-    due = publication_due(review.initiated, book)
-    states = []
-    for milestone in book.milestones:
-        start = due if milestone.starts == "due" else getattr(review, milestone.starts)
-        milestone_due = None if start is None else shift(start, milestone.period, before=milestone.before)
-        states.append(_milestone_state(review, milestone, milestone_due, as_of))
-    is_open = review.published is None and review.withheld is None
+    states = tuple(filter(None, (_milestone_state(review, m, as_of, book) for m in book.milestones)))
+    due = publication_due(review.initiated, book) if review.decision != "no-review" else None
+    held = review.delay_reason is not None and (review.delay_until is None or as_of <= review.delay_until)
+    ended = review.delay_until if review.delay_reason is not None and not held else None
     return Assessment(
         due=due,
         days_left=None if due is None else (due - as_of).days,
         stage=stage(review, book),
-        overdue=is_open and due is not None and as_of > due,
-        needs_referral=review.withheld is not None and review.referred is None,
-        milestones=tuple(states),
+        overdue=any(s.milestone.deadline and s.state == "overdue" for s in states),
+        needs_referral=any(s.milestone.referral and s.state in ("pending", "overdue") for s in states),
+        held=held,
+        hold_ended=ended,
+        milestones=states,
     )

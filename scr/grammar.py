@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from scr.markup import CONTROL
-from scr.models import REGIMES, ROLES
+from scr.models import DECISIONS, REGIMES, ROLES
 from scr.report import ReportPeriod, choose_period
 from scr.users import user_key
 
@@ -67,6 +67,28 @@ class Complete:
 class Publish:
     reference: str
     on: date
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Rapid:
+    reference: str
+    on: date
+    sent: date | None = None
+
+
+@dataclass(frozen=True)
+class Decide:
+    reference: str
+    decision: str  # review or no-review
+    on: date
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Copy:
+    reference: str
+    on: date
 
 
 @dataclass(frozen=True)
@@ -84,8 +106,13 @@ class Refer:
 
 @dataclass(frozen=True)
 class Delay:
+    """A hold for parallel proceedings: recorded, extended (`until`), told (`told`), or cleared (`clear`)."""
+
     reference: str
-    reason: str | None  # None clears the delay
+    reason: str | None = None
+    until: date | None = None
+    told: date | None = None
+    clear: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,23 +170,26 @@ class Roles:
 
 
 Command = (
-    Help | Status | ListReviews | New | Update | Complete | Publish | Withhold | Refer | Delay
+    Help | Status | ListReviews | New | Update | Complete | Publish | Rapid | Decide | Copy | Withhold | Refer | Delay
     | AddAction | FinishAction | JudgeAction | History | Report | GrantRole | RevokeRole | Roles
 )
 
 USAGE = {
     "help": "help [VERB|rules]",
     "status": "status [REF]",
-    "list": "list [open|overdue|withheld|published|all]",
+    "list": "list [open|overdue|held|withheld|published|all]",
     "new": 'new REF [initiated=YYYY-MM-DD title="Child A" regime=scr|lcspr reviewer=… incident=DATE aware=DATE '
            'notified=DATE]',
     "update": "update REF key=value … (title, reviewer, regime, incident, aware, notified, initiated, planned, url, "
               "notes; or a correction of any recorded date, e.g. published=YYYY-MM-DD)",
+    "rapid": "rapid REF [on=YYYY-MM-DD] [sent=YYYY-MM-DD]",
+    "decide": "decide REF review [on=YYYY-MM-DD]  or  decide REF no-review reason=\"…\" [on=YYYY-MM-DD]",
     "complete": "complete REF [on=YYYY-MM-DD]",
-    "publish": "publish REF [on=YYYY-MM-DD]",
+    "copy": "copy REF [on=YYYY-MM-DD]",
+    "publish": "publish REF [on=YYYY-MM-DD] [url=https://…]",
     "withhold": "withhold REF reason=\"…\" [on=YYYY-MM-DD]",
     "refer": "refer REF [on=YYYY-MM-DD]",
-    "delay": "delay REF reason=\"…\"  or  delay REF clear",
+    "delay": "delay REF reason=\"…\" [until=YYYY-MM-DD] [told=YYYY-MM-DD]  or  delay REF clear",
     "action": "action REF add \"text\" owner=@user due=YYYY-MM-DD  or  action REF done N [evidence=\"…\"]  or  "
               "action REF impact N effective|partly|not [note=\"…\"]",
     "history": "history REF",
@@ -169,11 +199,11 @@ USAGE = {
     "roles": "roles",
 }
 
-LIST_FILTERS = ("open", "overdue", "withheld", "published", "all")
+LIST_FILTERS = ("open", "overdue", "held", "withheld", "published", "all")
 # Dates an event verb records (`publish`, `rapid` …): `update` corrects them once recorded, never sets them first.
 CORRECTIONS = ("rapid", "rapid_sent", "decided", "completed", "copied", "published", "withheld", "referred")
-DATE_KEYS = frozenset({"incident", "aware", "notified", "initiated", "planned", "on", "due", "from", "to",
-                       *CORRECTIONS})
+DATE_KEYS = frozenset({"incident", "aware", "notified", "initiated", "planned", "on", "due", "from", "to", "sent",
+                       "until", "told", *CORRECTIONS})
 TEXT_LIMITS = {"title": 200, "reviewer": 200, "notes": 2000, "reason": 500, "text": 500, "url": 500, "evidence": 500,
                "note": 500, "period": 40}
 IMPACTS = ("effective", "partly", "not")
@@ -374,9 +404,26 @@ def parse(text: str, today: date) -> Command:
         return New(_reference(first, verb), _options(rest, NEW_KEYS, verb, today))
     if verb == "update":
         return Update(_reference(first, verb), _options(rest, UPDATE_KEYS, verb, today))
-    if verb in ("complete", "publish", "refer"):
-        kind = {"complete": Complete, "publish": Publish, "refer": Refer}[verb]
+    if verb in ("complete", "copy", "refer"):
+        kind = {"complete": Complete, "copy": Copy, "refer": Refer}[verb]
         return kind(_reference(first, verb), _on(rest, verb, today))
+    if verb == "publish":
+        reference = _reference(first, verb)
+        options = _options(rest, ("on", "url"), verb, today)
+        return Publish(reference, options.get("on") or today, options.get("url"))  # type: ignore[arg-type]
+    if verb == "rapid":
+        reference = _reference(first, verb)
+        options = _options(rest, ("on", "sent"), verb, today)
+        return Rapid(reference, options.get("on") or today, options.get("sent"))  # type: ignore[arg-type]
+    if verb == "decide":
+        reference = _reference(first, verb)
+        decision = rest[0].text.lower() if rest and not rest[0].quoted else ""
+        if decision not in DECISIONS:
+            raise CommandError(f"`decide` needs `review` or `no-review`. Usage: `/scr {USAGE[verb]}`")
+        options = _options(rest[1:], ("on", "reason") if decision == "no-review" else ("on",), verb, today)
+        if decision == "no-review" and not options.get("reason"):
+            raise CommandError(f"A decision not to hold a review needs its reason. Usage: `/scr {USAGE[verb]}`")
+        return Decide(reference, decision, options.get("on") or today, options.get("reason"))  # type: ignore[arg-type]
     if verb == "withhold":
         reference = _reference(first, verb)
         options = _options(rest, ("reason", "on"), verb, today)
@@ -386,11 +433,11 @@ def parse(text: str, today: date) -> Command:
     if verb == "delay":
         reference = _reference(first, verb)
         if len(rest) == 1 and not rest[0].quoted and rest[0].text.lower() == "clear":
-            return Delay(reference, None)
-        reason = _options(rest, ("reason",), verb, today).get("reason")
-        if not reason:
-            raise CommandError(f"`delay` needs a reason, or `clear`. Usage: `/scr {USAGE[verb]}`")
-        return Delay(reference, reason)  # type: ignore[arg-type]
+            return Delay(reference, clear=True)
+        options = _options(rest, ("reason", "until", "told"), verb, today)
+        if not options:
+            raise CommandError(f"`delay` needs a reason (and when it ends), or `clear`. Usage: `/scr {USAGE[verb]}`")
+        return Delay(reference, options.get("reason"), options.get("until"), options.get("told"))  # type: ignore[arg-type]
     if verb == "action":
         return _action(_reference(first, verb), rest, today)
     if verb == "history":

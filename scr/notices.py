@@ -14,12 +14,12 @@ from typing import Protocol
 from scr.deadlines import ReviewDates, assess, is_working_day, next_working_day
 from scr.present import days, report_lines, safe
 from scr.report import Report
-from scr.rulebook import PUBLICATION, Rulebook
+from scr.rulebook import Rulebook
 from scr.settings import WEEKDAYS
 
 # Button action IDs a notice can carry (the Slack listeners handle them; see bot.blocks).
 PUBLISH, REFER, SNOOZE = "scr_publish", "scr_refer", "scr_snooze"
-REFERRAL = "referral"
+HOLD_ENDED = "hold.ended"
 ACTION_OVERDUE = "action.overdue"
 ACTION_IMPACT = "action.impact"
 # Notices about an action go to its owner, a person: a Teams channel has no owners.
@@ -76,6 +76,7 @@ class Digest:
     open: int = 0
     overdue: list[str] = field(default_factory=list)
     needs_referral: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     undeliverable: list[str] = field(default_factory=list)  # references whose notices were given up this week
 
@@ -90,55 +91,64 @@ def _repeats(last: date | None, as_of: date, rules: NoticeRules) -> bool:
 
 def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: NoticeRules,
                     last_sent: dict[tuple[str, str], date], digest: Digest) -> Iterable[Notice]:
+    """The notices one review calls for on `as_of`. They carry its reference, title and dates, never its reasons."""
     subject = f"review:{review.id}"
     assessment = assess(review, as_of, book)
     name = _label(review)
+    if review.published is not None and review.published > as_of - timedelta(days=7):
+        digest.published.append(review.reference)
+    if assessment.hold_ended is not None:
+        until = assessment.hold_ended.isoformat()
+        yield Notice(
+            HOLD_ENDED, subject, until, rules.reminder_channel,
+            f"The hold on {name} was expected to end on {until}: its escalations resume.",
+            (f"Extend it with `/scr delay {review.reference} until=YYYY-MM-DD`, or end it with "
+             f"`/scr delay {review.reference} clear`.",), review.reference)
     # A notice goes to a channel: it says that a hold runs, never why (the reason is for `status`, asked privately).
-    delay = ((f"Held for parallel proceedings: `/scr status {review.reference}` gives the reason.",)
-             if review.delay_reason else ())
-    if review.published is not None:
-        if review.published > as_of - timedelta(days=7):
-            digest.published.append(review.reference)
-        return
-    if assessment.needs_referral:
-        digest.open += 1
-        digest.needs_referral.append(review.reference)
-        if _repeats(last_sent.get((subject, REFERRAL)), as_of, rules):
-            yield Notice(
-                REFERRAL, subject, as_of.isoformat(), rules.escalation_channel,
-                f"Escalation: {name} was withheld on {review.withheld.isoformat()} and still needs referral to "
-                f"{book.panel}.",
-                (f"The decision not to publish must go to {book.panel}. Record the referral once it is sent.",),
-                review.reference, (REFER, SNOOZE),
-            )
-        return
-    if review.withheld is not None:
+    held = ((f"Held for parallel proceedings: `/scr status {review.reference}` gives the reason.",)
+            if assessment.held else ())
+    live = [s for s in assessment.milestones if s.state in ("pending", "overdue")]
+    if not live:
         return
     digest.open += 1
     if assessment.overdue:
         digest.overdue.append(review.reference)
-    for state in assessment.milestones:
-        # Once the review itself is overdue, its escalation replaces every other notice about it.
-        if assessment.overdue and state.milestone.name != PUBLICATION:
+    if assessment.needs_referral:
+        digest.needs_referral.append(review.reference)
+    if assessment.held:
+        until = review.delay_until.isoformat() if review.delay_until else "no end date"
+        digest.held.append(f"{review.reference} (until {until})")
+    for state in live:
+        milestone = state.milestone
+        about_hold = "delay_reason" in milestone.applies_if
+        # Once the review itself is overdue, its escalation replaces its other reminders (referrals and the hold's
+        # own reminder still go).
+        if assessment.overdue and not (milestone.deadline or milestone.referral or about_hold):
             continue
-        kind = f"{state.milestone.name}.{'overdue' if state.state == 'overdue' else 'reminder'}"
-        label = state.milestone.label
-        escalate = state.state == "overdue" and state.milestone.escalates
-        if escalate and _repeats(last_sent.get((subject, kind)), as_of, rules):
-            yield Notice(
-                kind, subject, as_of.isoformat(), rules.escalation_channel,
-                f"Escalation: {label} for {name} is overdue: it was due {state.due.isoformat()}, "
-                f"{days(-state.days_left)} ago.",
-                delay, review.reference, (PUBLISH, SNOOZE) if state.milestone.name == PUBLICATION else (SNOOZE,),
-            )
-        elif state.state == "pending":
-            passed = [threshold for threshold in rules.reminder_days if state.days_left <= threshold]
-            if passed:
-                yield Notice(
-                    kind, subject, f"{state.due.isoformat()}/{min(passed)}", rules.reminder_channel,
-                    f"Reminder: {label} for {name} is due {state.due.isoformat()}, in {days(state.days_left)}.",
-                    delay, review.reference, (PUBLISH,) if state.milestone.name == PUBLICATION else (),
-                )
+        buttons = (PUBLISH,) if milestone.name in ("publication", "planned", "improvements") else ()
+        buttons = (REFER,) if milestone.referral else buttons
+        if state.state == "overdue":
+            # A running hold pauses every overdue notice but the one about telling of the hold itself.
+            kind = f"{milestone.name}.overdue"
+            if (assessment.held and not about_hold) or not _repeats(last_sent.get((subject, kind)), as_of, rules):
+                continue
+            if milestone.escalates:
+                yield Notice(kind, subject, as_of.isoformat(), rules.escalation_channel,
+                             f"Escalation: {state.label} for {name} is overdue: it was due {state.due.isoformat()}, "
+                             f"{days(-state.days_left)} ago.", held, review.reference, (*buttons, SNOOZE))
+            else:
+                yield Notice(kind, subject, as_of.isoformat(), rules.reminder_channel,
+                             f"Reminder: {state.label} for {name} was due {state.due.isoformat()} "
+                             f"({days(-state.days_left)} ago) and is not recorded yet.", held, review.reference,
+                             (*buttons, SNOOZE))
+            continue
+        passed = [threshold for threshold in (*rules.reminder_days, 0) if state.days_left <= threshold]
+        if passed:
+            when = "today" if state.days_left == 0 else f"in {days(state.days_left)}"
+            yield Notice(f"{milestone.name}.reminder", subject, f"{state.due.isoformat()}/{min(passed)}",
+                         rules.reminder_channel,
+                         f"Reminder: {state.label} for {name} is due {state.due.isoformat()}, {when}.", held,
+                         review.reference, buttons)
 
 
 def _impact_notice(action: ActionFacts, as_of: date, rules: NoticeRules) -> Notice | None:
@@ -182,6 +192,7 @@ def _digest_notice(digest: Digest, as_of: date, rules: NoticeRules) -> Notice | 
     lines = [f"Open reviews: {digest.open}"]
     for heading, references in (("Overdue", digest.overdue),
                                 ("Needs referral to the national panel", digest.needs_referral),
+                                ("Held for parallel proceedings (overdue escalations paused)", digest.held),
                                 ("Published in the last week", digest.published),
                                 ("Notices that could not be delivered", digest.undeliverable)):
         if references:

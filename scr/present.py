@@ -17,8 +17,9 @@ from datetime import date
 from scr import grammar as g
 from scr.deadlines import MilestoneState
 from scr.markup import slack_text, terminal_text
-from scr.models import ROLES
+from scr.models import DATE_FIELDS, ROLES
 from scr.report import ACTION_STATES, Report
+from scr.rulebook import TRANSITION_FROM, Guidance
 from scr.service import (
     WITHHELD_TEXT,
     Done,
@@ -30,6 +31,7 @@ from scr.service import (
     ReviewList,
     ReviewRow,
     RoleList,
+    RulesPage,
 )
 
 TROUBLE = "Something went wrong on our side and nothing was changed. Please try again in a minute."
@@ -131,20 +133,26 @@ def review_line(row: ReviewRow, m: Markup = SLACK) -> str:
     flag = f"{m.icons['alert']} " if row.overdue or row.needs_referral else ""
     title = f" {m.typed(review.title)}" if review.title else ""
     if row.needs_referral:
-        state = f"withheld, {m.bold('needs referral to the national panel')}"
+        state = m.bold("needs referral to the national panel")
+    elif review.decision == "no-review":
+        state = f"no review (decided {review.decided.isoformat()})" if review.decided else "no review"
     elif review.published:
         state = f"published {review.published.isoformat()}"
     elif review.withheld:
-        state = f"withheld {review.withheld.isoformat()}, referred {review.referred.isoformat()}"
+        referred = f", referred {review.referred.isoformat()}" if review.referred else ""
+        state = f"withheld {review.withheld.isoformat()}{referred}"
+    elif review.completed and review.regime == "scr":
+        state = f"completed {review.completed.isoformat()}"
     else:
         state = due_phrase(row.due, row.days_left, m=m)
-    delay = " (delayed: parallel proceedings)" if review.delay_reason and review.is_open else ""
-    return f"{flag}{m.bold(review.reference)}{title}: {state}{delay}"
+    until = f" until {review.delay_until.isoformat()}" if review.delay_until else ""
+    held = f" (held: parallel proceedings{until})" if row.held else ""
+    return f"{flag}{m.bold(review.reference)}{title}: {state}{held}"
 
 
 def list_heading(result: ReviewList, m: Markup = SLACK) -> str:
-    noun = {"open": "Open reviews", "overdue": "Overdue reviews", "withheld": "Withheld reviews",
-            "published": "Published reviews", "all": "All reviews"}[result.which]
+    noun = {"open": "Open reviews", "overdue": "Overdue reviews", "held": "Held reviews",
+            "withheld": "Withheld reviews", "published": "Published reviews", "all": "All reviews"}[result.which]
     counts = [f"{result.total}"]
     if result.overdue:
         counts.append(f"{result.overdue} overdue")
@@ -160,45 +168,63 @@ def more_line(result: ReviewList, shown: int, m: Markup = SLACK) -> str | None:
     return f"…and {hidden} more. {m.hint('list all')} or {m.code('scr export')} gives every one."
 
 
-def milestone_line(state: MilestoneState, m: Markup = SLACK) -> str:
-    label = state.milestone.label
+def milestone_line(state: MilestoneState, m: Markup = SLACK, held: bool = False) -> str:
+    """One line of the timeline: done only with the date that records it."""
+    label = state.label
     if state.state == "met":
-        return f"{m.icons['met']} {label}: done {state.met_on.isoformat()}"
+        return f"{m.icons['met']} {label}: done {state.met_on.isoformat()} ({state.met_by})"
     if state.state == "not needed":
         return f"{m.icons['not needed']} {label}: not needed"
+    if state.state == "not recorded":
+        was_due = f" (was due {state.due.isoformat()})" if state.due else ""
+        return f"{m.icons['not started']} {label}: not recorded{was_due}"
     if state.state == "not started":
-        starts = "initiated" if state.milestone.starts == "due" else state.milestone.starts
-        return f"{m.icons['not started']} {label}: no deadline until the {m.bold(starts)} date is recorded"
+        return f"{m.icons['not started']} {label}: no deadline until the {m.bold(state.waiting_for)} date is recorded"
     icon = m.icons["overdue" if state.state == "overdue" else "due"]
-    return f"{icon} {label}: {due_phrase(state.due, state.days_left, m=m)}"
+    paused = " (escalations paused by the hold)" if held and state.state == "overdue" else ""
+    counted = " (counted from the incident: no aware date recorded)" if state.started_by == "incident" else ""
+    return f"{icon} {label}: {due_phrase(state.due, state.days_left, m=m)}{counted}{paused}"
 
 
 def detail_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
     """The review in full, one line per fact, in the order a chair reads them."""
     review, assessment = detail.review, detail.assessment
+    six_months = ("ended by the decision not to hold a review" if review.decision == "no-review" else
+                  due_phrase(assessment.due, assessment.days_left, open_=assessment.overdue or review.is_open, m=m))
+    deadline = next(milestone.label for milestone in detail.rulebook.milestones if milestone.deadline)
     lines = [
         f"{m.bold(review.reference)} {m.typed(review.title)}".rstrip(),
         f"Regime: {detail.rulebook.title}",
         f"Stage: {assessment.stage}",
-        f"Publication: {due_phrase(assessment.due, assessment.days_left, open_=review.is_open, m=m)}",
+        f"{deadline}: {six_months}",
     ]
     if review.reviewer:
         lines.append(f"Independent reviewer: {m.typed(review.reviewer)}")
-    dates = [f"{name} {getattr(review, name).isoformat()}" for name in
-             ("incident", "notified", "initiated", "completed", "published", "withheld", "referred")
-             if getattr(review, name)]
+    dates = [f"{name} {getattr(review, name).isoformat()}" for name in DATE_FIELDS[:13] if getattr(review, name)]
     lines.append("Dates: " + (", ".join(dates) if dates else "none recorded"))
+    if review.url:
+        lines.append(f"Published at: {safe(review.url)}")
+    if review.decision == "no-review":
+        lines.append(f"Reason for no review: {safe(review.decision_reason) or 'not recorded'}")
     if review.withheld:
         lines.append(f"Reason not published: {m.typed(review.withheld_reason) or 'not recorded'}")
-        lines.append(f"Referred to {detail.rulebook.panel} on {review.referred.isoformat()}" if review.referred
-                     else f"{m.icons['alert']} {m.bold(f'Needs referral to {detail.rulebook.panel}')}")
+    for state in assessment.milestones:
+        if state.milestone.referral and state.state in ("pending", "overdue"):
+            lines.append(f"{m.icons['alert']} {m.bold('Needs referral to the national panel')}: {state.label}, "
+                         f"{due_phrase(state.due, state.days_left, m=m)}")
     if review.delay_reason:
-        lines.append(f"Delayed by parallel proceedings: {m.typed(review.delay_reason)}")
+        until = f"until {review.delay_until.isoformat()}" if review.delay_until else "no end date recorded"
+        if assessment.hold_ended:
+            lines.append(f"{m.icons['alert']} Hold ended {assessment.hold_ended.isoformat()} (escalations resume): "
+                         f"{m.typed(review.delay_reason)}")
+        else:
+            lines.append(f"Held by parallel proceedings ({until}; overdue escalations paused): "
+                         f"{m.typed(review.delay_reason)}")
     return lines
 
 
 def timeline_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
-    return [milestone_line(state, m) for state in detail.assessment.milestones]
+    return [milestone_line(state, m, detail.assessment.held) for state in detail.assessment.milestones]
 
 
 def action_lines(detail: ReviewDetail, today: date, m: Markup = SLACK) -> list[str]:
@@ -247,6 +273,27 @@ def role_lines(roles: RoleList, m: Markup = SLACK) -> list[str]:
     readers = ("viewers, editors and administrators (SCR_READERS=granted)" if roles.readers == "granted" else
                "every member of the workspace, never guests or people from other organisations (SCR_READERS=workspace)")
     lines.append(f"Who may read the records: {readers}.")
+    return lines
+
+
+def rules_lines(rulebooks: Guidance) -> list[str]:
+    """`help rules`: what the bot enforces, printed from the rulebooks themselves, each rule with its source."""
+    lines = [f"Reviews decided on or after {rulebooks.lcspr_from.isoformat()} (SCR_LCSPR_FROM) are LCSPRs; before "
+             f"{TRANSITION_FROM.isoformat()}, SCRs; in between, `regime=` chooses. Decisions not to publish go to the "
+             f"national panel from {rulebooks.panel_from.isoformat()} (SCR_PANEL_FROM)."]
+    for book in rulebooks.values():
+        lines.append(f"*{book.title}*")
+        for m in book.milestones:
+            when = "before" if m.before else "after"
+            start = " (else ".join(m.starts) + ")" * (len(m.starts) - 1)
+            period = "on the day of" if m.period.amount == 0 else f"{m.period} {when}"
+            met = " or ".join(m.met_by)
+            kind = "escalates when late" if m.escalates else "reminds, never escalates"
+            confirmed = "confirmed" if m.confirmed else "*unconfirmed*"
+            lines.append(f"• {m.label.format(panel='the national panel')}: {period} *{start}*, met by *{met}*; "
+                         f"{kind}. Source: {m.source} ({confirmed}).")
+    lines.append("A decision not to hold a review (`decide REF no-review`) ends every deadline but the SCR's referral; "
+                 "a running hold (`delay`) pauses overdue escalations.")
     return lines
 
 
@@ -321,6 +368,8 @@ def as_text(result: Result, today: date, m: Markup = SLACK) -> str:
             return "\n".join([m.bold(f"History of {page.reference}"), *history_lines(page, m)])
         case RoleList() as roles:
             return "\n".join(role_lines(roles, m))
+        case RulesPage(rulebooks=rulebooks):
+            return "\n".join(rules_lines(rulebooks))
         case FormNeeded(verb=verb):
             return f"Usage: {m.hint(g.USAGE[verb])}"
         case g.Help(topic=topic):

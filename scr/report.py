@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Literal, Protocol
 
 from scr.deadlines import ReviewDates, add_months, shift
-from scr.rulebook import PUBLICATION, Milestone, Rulebook
+from scr.rulebook import Milestone, Rulebook
 
 # The partnership's year runs April to March, as its annual report counts it.
 YEAR_STARTS = 4
@@ -244,7 +244,8 @@ def _median(values: list[int]) -> float | None:
 def build_report(reviews: Iterable[ReportReview], actions: Iterable[ReportAction], period: ReportPeriod,
                  as_of: date, rulebooks: dict[str, Rulebook]) -> Report:
     """The figures of `period` from the records, in one pass over each."""
-    marks = {regime: book.milestone(PUBLICATION) for regime, book in rulebooks.items()}  # the six months, by regime
+    # The six months, by regime: the rulebook's deadline (an SCR's completion; an LCSPR's publication).
+    marks = {regime: next(m for m in book.milestones if m.deadline) for regime, book in rulebooks.items()}
     counts = dict.fromkeys(Counts.__dataclass_fields__, 0)
     to_completion: list[int] = []
     to_publication: list[int] = []

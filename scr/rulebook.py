@@ -27,20 +27,34 @@ class Period:
 
 @dataclass(frozen=True)
 class Milestone:
-    """A deadline: `period` after the date in field `starts` (or before it, for `before`), met by any of `met_by`.
+    """A deadline: `period` after the first recorded date of `starts` (before it, for `before`), met by any date of
+    `met_by`.
 
-    `starts` names a date field of the review, or "due" for the review's own publication deadline.
+    A milestone applies only while every field of `applies_if` is recorded (a referral needs a withholding), and has
+    no deadline until every field of `needs` is (no rapid review without a notification). Recording a field of
+    `ended_by` makes it not needed; one of `lapses_with` leaves it unrecorded for good (a copy never recorded before
+    publication). A decision not to hold a review ends every milestone that does not apply only because of it.
     """
 
     name: str
     label: str
-    starts: str
+    starts: tuple[str, ...]
     period: Period
     met_by: tuple[str, ...]
     source: str
+    confirmed: bool = True
     before: bool = False
-    # False for a milestone the record cannot show as met (nothing records the copy being sent): remind, never escalate.
+    applies_if: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    ended_by: tuple[str, ...] = ()
+    lapses_with: tuple[str, ...] = ()
+    # An unmet milestone that escalates goes to the escalation channel; one that does not is a repeated reminder.
     escalates: bool = True
+    # The review's own six months: past it, the review is overdue.
+    deadline: bool = False
+    # A referral to the national panel: needed only for decisions taken from SCR_PANEL_FROM; `{panel}` in the label
+    # names the panel of the decision's date.
+    referral: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,53 +62,91 @@ class Rulebook:
     regime: str
     title: str
     milestones: tuple[Milestone, ...]
-    panel: str
+    panel_from: date = date(2013, 4, 15)
 
     def milestone(self, name: str) -> Milestone:
         return next(m for m in self.milestones if m.name == name)
 
+    def panel_on(self, day: date) -> str | None:
+        """Who hears a decision (not to publish, not to initiate) taken on `day`: None before the national panel."""
+        if day < self.panel_from:
+            return None
+        if self.regime == "lcspr":
+            return f"{CSPRP}, the national panel, and the Secretary of State"
+        if day >= TRANSITION_FROM:
+            return f"{CSPRP}, the national panel"
+        return "the national panel of independent experts"
 
-# The six months within which a review is completed and published: the deadline that makes a review overdue.
-PUBLICATION = "publication"
+
+# The national transition from SCRs to LCSPRs (SI 2018/789; DfE bulletin): before it every review is an SCR; from
+# the partnership's own day (SCR_LCSPR_FROM) every review is an LCSPR; in between, the partnership chose. From its
+# first day the Child Safeguarding Practice Review Panel hears what the national panel of experts heard before.
+TRANSITION_FROM = date(2018, 6, 29)
+TRANSITION_TO = date(2019, 9, 29)
+CSPRP = "the Child Safeguarding Practice Review Panel"
+SIX_MONTHS = Period(6, "months")
+AWARE = ("aware", "incident")  # becoming aware of the incident; where only the incident is recorded, from that
+CLOSED = ("published", "withheld")  # the steps before the report: once it is out (or withheld), too late to chase
 
 SCR = Rulebook(
     regime="scr",
     title="Serious case review (Working Together 2013/2015)",
-    panel="the national panel",
     milestones=(
-        Milestone("notification", "Serious incident notification", "incident", Period(5, "working_days"),
-                  ("notified",), "WT2015 ch. 4"),
-        Milestone("initiation", "Decision to initiate", "notified", Period(1, "months"),
-                  ("initiated",), "WT2015, quoted by local boards"),
-        Milestone("pre_publication_copy", "Copy to DfE and Ofsted", "due", Period(7, "days"),
-                  ("published",), "unconfirmed: one week before publication", before=True, escalates=False),
-        Milestone(PUBLICATION, "Completion and publication", "initiated", Period(6, "months"),
-                  ("published", "withheld"), "WT2013"),
+        Milestone("notification", "Serious incident notification", AWARE, Period(5, "working_days"), ("notified",),
+                  "WT2015, quoted by local procedures: 5 working days from becoming aware", lapses_with=CLOSED),
+        Milestone("decision", "Decision whether to initiate", ("notified",), Period(1, "months"),
+                  ("initiated", "decided"), "WT2015, quoted by local boards; CYP Now legal Q&A", lapses_with=CLOSED),
+        Milestone("referral_no_review", "Decision not to initiate told to {panel}", ("decided",), Period(14, "days"),
+                  ("referred",), "National panel guidance flowchart: within 14 days", applies_if=("decided",),
+                  referral=True),
+        Milestone("completion", "Completion of the final report", ("initiated",), SIX_MONTHS,
+                  ("completed", "withheld"), "WT2013/2015: complete within 6 months of the decision to initiate",
+                  deadline=True),
+        Milestone("copy", "Copy to the DfE and Ofsted", ("planned",), Period(7, "days"), ("copied",),
+                  "One week before publication", confirmed=False, before=True, ended_by=("withheld",),
+                  lapses_with=("published",)),
+        Milestone("planned", "Planned publication (the board's date)", ("planned",), Period(0, "days"),
+                  ("published",), "No statutory timescale for publication (parliamentary answer 68088, 2017): "
+                  "the board's own date, reminded, never escalated", ended_by=("withheld",), escalates=False),
+        Milestone("referral", "Decision not to publish referred to {panel}", ("withheld",), Period(0, "days"),
+                  ("referred",), "WT2013; the national panel's first annual report", applies_if=("withheld",),
+                  referral=True),
     ),
 )
 
 LCSPR = Rulebook(
     regime="lcspr",
     title="Local child safeguarding practice review (Working Together 2018/2023)",
-    panel="the national panel (Child Safeguarding Practice Review Panel) and the Secretary of State",
     milestones=(
-        Milestone("notification", "Serious incident notification", "incident", Period(5, "working_days"),
-                  ("notified",), "Children Act 2004 s16C(1)"),
-        # The rapid review leads to the decision whether to hold an LCSPR, so recording `initiated` meets it.
-        Milestone("rapid_review", "Rapid review", "notified", Period(15, "working_days"),
-                  ("initiated",), "WT2018, local procedures"),
-        Milestone("pre_publication_copy", "Copy to the Panel and the Secretary of State", "due",
-                  Period(7, "working_days"), ("published",),
-                  "unconfirmed: at least 7 working days before publication", before=True, escalates=False),
-        Milestone(PUBLICATION, "Completion and publication", "initiated", Period(6, "months"),
-                  ("published", "withheld"), "WT2018 (exact wording unconfirmed)"),
+        Milestone("notification", "Serious incident notification to the Panel", AWARE, Period(5, "working_days"),
+                  ("notified",), "gov.uk \"Report a serious child safeguarding incident\"; Children Act 2004 s16C(1)",
+                  lapses_with=CLOSED),
+        Milestone("rapid_review", "Rapid review", AWARE, Period(15, "working_days"), ("rapid",),
+                  "Panel expectation, not statute (Trafford and North Yorkshire partnerships; Panel FAQ); anchor: "
+                  "SCR_RAPID_REVIEW_FROM", needs=("notified",), lapses_with=CLOSED),
+        Milestone("rapid_sent", "Rapid review sent to the Panel", ("rapid",), Period(0, "working_days"),
+                  ("rapid_sent",), "As soon as it is complete (local procedures; Kent partnership)", escalates=False,
+                  lapses_with=CLOSED),
+        # A decision not to publish, taken in time, meets it; the improvements are then still to publish.
+        Milestone("publication", "Completion and publication", ("initiated",), SIX_MONTHS, ("published", "withheld"),
+                  "Trafford 2020 update; CPS protocol: complete and publish within 6 months", deadline=True),
+        Milestone("improvements", "Publication of the improvements (the report is withheld)", ("initiated",),
+                  SIX_MONTHS, ("published",), "SI 2018/789 and local procedures: if not the report, the improvements",
+                  confirmed=False, applies_if=("withheld",), escalates=False),
+        Milestone("copy", "Copy to the Panel and the Secretary of State", ("planned",), Period(7, "working_days"),
+                  ("copied",), "At least 7 working days before publication", confirmed=False, before=True,
+                  ended_by=("withheld",), lapses_with=("published",)),
+        Milestone("planned", "Planned publication (the partners' date)", ("planned",), Period(0, "days"),
+                  ("published",), "The partners' own date: reminded, never escalated", ended_by=("withheld",),
+                  escalates=False),
+        Milestone("referral", "Decision not to publish justified to {panel}", ("withheld",), Period(0, "days"),
+                  ("referred",), "WT2018", confirmed=False, applies_if=("withheld",), referral=True),
+        Milestone("hold_told", "Delay told to the Panel and the Secretary of State", ("delay_from",),
+                  Period(0, "days"), ("delay_told",), "WT2018: tell them why publication waits", confirmed=False,
+                  applies_if=("delay_reason",), escalates=False),
     ),
 )
 
-# The national transition from SCRs to LCSPRs (SI 2018/789; DfE bulletin): before it every review is an SCR; from
-# the partnership's own day (SCR_LCSPR_FROM) every review is an LCSPR; in between, the partnership chose.
-TRANSITION_FROM = date(2018, 6, 29)
-TRANSITION_TO = date(2019, 9, 29)
 BOOKS: dict[str, Rulebook] = {book.regime: book for book in (SCR, LCSPR)}
 
 
@@ -134,9 +186,9 @@ RULEBOOKS = Guidance(BOOKS)
 def rulebooks(rapid_review_from: str = "aware", lcspr_from: date = TRANSITION_TO,
               panel_from: date = date(2013, 4, 15)) -> Guidance:
     """The rulebooks with the partnership's choices (SCR_RAPID_REVIEW_FROM, SCR_LCSPR_FROM, SCR_PANEL_FROM)."""
-    books = dict(BOOKS)
-    if rapid_review_from != "notified":
-        rapid = replace(LCSPR.milestone("rapid_review"), starts=rapid_review_from)
-        books["lcspr"] = replace(LCSPR, milestones=tuple(rapid if m.name == "rapid_review" else m
-                                                         for m in LCSPR.milestones))
+    books = {regime: replace(book, panel_from=panel_from) for regime, book in BOOKS.items()}
+    if rapid_review_from == "notified":
+        rapid = replace(LCSPR.milestone("rapid_review"), starts=("notified",))
+        books["lcspr"] = replace(books["lcspr"], milestones=tuple(rapid if m.name == "rapid_review" else m
+                                                                   for m in LCSPR.milestones))
     return Guidance(books, lcspr_from, panel_from)

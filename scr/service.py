@@ -11,15 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from scr import db
 from scr import grammar as g
 from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
 from scr.grammar import CommandError
-from scr.markup import slack_text
-from scr.models import DATE_FIELDS, REGIMES, ROLES, Action, AuditEntry, Grant, Review, Snooze
+from scr.models import DATE_FIELDS, OPEN_WHERE, REGIMES, ROLES, Action, AuditEntry, Grant, Review, Snooze
 from scr.report import IMPACTS, Report, ReportPeriod, build_report
 from scr.rulebook import Guidance, Rulebook
 from scr.validate import check_dates, check_review, settle_regime
@@ -70,6 +69,7 @@ class ReviewRow:
     days_left: int | None
     overdue: bool
     needs_referral: bool
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,13 @@ class RoleList:
 
 
 @dataclass(frozen=True)
+class RulesPage:
+    """`help rules`: the rulebooks this deployment enforces, with the partnership's dates."""
+
+    rulebooks: Guidance
+
+
+@dataclass(frozen=True)
 class FormNeeded:
     """`/scr new` or `/scr update REF` with nothing else: Slack opens the form; the CLI shows the usage."""
 
@@ -130,7 +137,7 @@ class ReportAnswer:
     share: bool  # to be posted to the reminder channel, not only shown to the asker
 
 
-Result = Done | ReportAnswer | ReviewList | ReviewDetail | HistoryPage | RoleList | FormNeeded | g.Help
+Result = Done | ReportAnswer | ReviewList | ReviewDetail | HistoryPage | RoleList | RulesPage | FormNeeded | g.Help
 
 
 # Permissions
@@ -176,23 +183,32 @@ def find_review(session: Session, reference: str, *, for_update: bool = False) -
     return review
 
 
-def _overdue_clause(as_of: date, rulebooks: dict[str, Rulebook]):
-    open_ = and_(Review.published.is_(None), Review.withheld.is_(None))
-    by_regime = [
-        and_(Review.regime == regime, Review.initiated <= latest_start_overdue(as_of, book))
-        for regime, book in rulebooks.items()
-    ]
-    return and_(open_, or_(*by_regime))
+def _overdue_clause(as_of: date, rulebooks: Guidance):
+    """Open past its six months, in SQL, from the rulebooks' data: a deadline milestone that applies, is not ended,
+    and has none of its dates recorded, for a review initiated long enough ago (and not decided against)."""
+    by_regime = []
+    for regime, book in rulebooks.items():
+        unmet = [
+            and_(*(getattr(Review, f).is_not(None) for f in m.applies_if),
+                 *(getattr(Review, f).is_(None) for f in (*m.met_by, *m.ended_by)))
+            for m in book.milestones if m.deadline
+        ]
+        by_regime.append(and_(Review.regime == regime, Review.initiated <= latest_start_overdue(as_of, book),
+                              or_(*unmet)))
+    return and_(or_(Review.decision.is_(None), Review.decision != "no-review"), or_(*by_regime))
 
 
-def _needs_referral_clause():
-    return and_(Review.withheld.is_not(None), Review.referred.is_(None))
+def _needs_referral_clause(rulebooks: Guidance):
+    """A decision the national panel must hear, from SCR_PANEL_FROM, with no referral recorded."""
+    return and_(Review.referred.is_(None), or_(
+        Review.withheld >= rulebooks.panel_from,
+        and_(Review.regime == "scr", Review.decision == "no-review", Review.decided >= rulebooks.panel_from),
+    ))
 
 
 _FILTERS = {
-    # Open, or withheld and still owing its referral: published and referred ones are done with. (A referral
-    # implies a withheld review, which is never published.) The partial index ix_reviews_open matches these terms.
-    "open": lambda: and_(Review.published.is_(None), Review.referred.is_(None)),
+    # Reviews that may still owe something (scr.models.OPEN_WHERE): the partial index ix_reviews_open is on these.
+    "open": lambda: text(OPEN_WHERE),
     "withheld": lambda: Review.withheld.is_not(None),
     "published": lambda: Review.published.is_not(None),
     "all": lambda: True,
@@ -200,16 +216,17 @@ _FILTERS = {
 
 
 def list_reviews(
-    session: Session, as_of: date, rulebooks: dict[str, Rulebook], which: str = "open", limit: int | None = None
+    session: Session, as_of: date, rulebooks: Guidance, which: str = "open", limit: int | None = None
 ) -> ReviewList:
     """Reviews soonest deadline first (those needing referral before all), with counts: two statements.
 
     Six calendar months is monotonic, so ordering by `initiated` orders by due date without computing it in SQL.
     """
     overdue = _overdue_clause(as_of, rulebooks)
-    where = overdue if which == "overdue" else _FILTERS[which]()
+    held = and_(Review.delay_reason.is_not(None), or_(Review.delay_until.is_(None), Review.delay_until >= as_of))
+    where = {"overdue": overdue, "held": held}[which] if which in ("overdue", "held") else _FILTERS[which]()
     order = (
-        case((_needs_referral_clause(), 0), else_=1),
+        case((_needs_referral_clause(rulebooks), 0), else_=1),
         Review.initiated.is_(None),
         Review.initiated,
         Review.reference_key,
@@ -219,19 +236,14 @@ def list_reviews(
         select(
             func.count(),
             func.count(case((overdue, 1))),
-            func.count(case((_needs_referral_clause(), 1))),
+            func.count(case((_needs_referral_clause(rulebooks), 1))),
         ).where(where)
     ).one()
     rows = []
     for review in reviews:
-        due = publication_due(review.initiated, rulebooks[review.regime])
-        rows.append(ReviewRow(
-            review=review,
-            due=due,
-            days_left=None if due is None else (due - as_of).days,
-            overdue=review.is_open and due is not None and as_of > due,
-            needs_referral=review.withheld is not None and review.referred is None,
-        ))
+        assessment = assess(review, as_of, rulebooks[review.regime])
+        rows.append(ReviewRow(review, assessment.due, assessment.days_left, assessment.overdue,
+                              assessment.needs_referral, assessment.held))
     return ReviewList(which, rows, total, overdue_count, referral_count)
 
 
@@ -299,7 +311,7 @@ REPORT_ACTION_COLUMNS = (Review.reference, Action.number, Action.due, Action.don
                          Action.impact_on)
 
 
-def load_report(session: Session, period: ReportPeriod, as_of: date, rulebooks: dict[str, Rulebook]) -> Report:
+def load_report(session: Session, period: ReportPeriod, as_of: date, rulebooks: Guidance) -> Report:
     """The board's report: two statements whatever the number of reviews, rows streamed as plain tuples.
 
     Loaded: what is open now (it may need attention), and what has any date since the period began; the pure
@@ -309,7 +321,7 @@ def load_report(session: Session, period: ReportPeriod, as_of: date, rulebooks: 
     reviews = session.execute(
         select(*REPORT_REVIEW_COLUMNS).where(or_(
             and_(Review.published.is_(None), Review.withheld.is_(None)),
-            _needs_referral_clause(),
+            _needs_referral_clause(rulebooks),
             *(column >= since for column in (Review.notified, Review.rapid, Review.initiated, Review.completed,
                                              Review.published, Review.withheld, Review.referred)),
         )).execution_options(yield_per=5000)
@@ -450,7 +462,9 @@ def _close(ctx: Context, review: Review, field: str, on: date, verb: str, **extr
     """Record a one-off event date (completed, published, withheld, referred); recording it again changes nothing."""
     current = getattr(review, field)
     if current is not None:
-        return Done(f"`{review.reference}` was already {verb} on {current.isoformat()}; nothing changed.",
+        fix = "" if current == on else \
+            f" To correct the date: `/scr update {review.reference} {field}={on.isoformat()}`."
+        return Done(f"`{review.reference}` was already {verb} on {current.isoformat()}; nothing changed.{fix}",
                     review.reference)
     apply_changes(ctx, review, {field: on, **extra})
     return Done(f"Recorded: `{review.reference}` {verb} on {on.isoformat()}.", review.reference)
@@ -469,11 +483,68 @@ def complete_review(ctx: Context, command: g.Complete) -> Result:
 def publish_review(ctx: Context, command: g.Publish) -> Result:
     authorise(ctx, "editor", "publish reviews")
     review = find_review(ctx.session, command.reference, for_update=True)
-    if review.withheld is not None:
+    if review.withheld is not None and review.regime == "scr":
         raise CommandError(f"`{review.reference}` was withheld on {review.withheld}, so it cannot be published.")
-    if review.published is None and review.completed is None:
+    url = {"url": command.url} if command.url else {}
+    if review.published is not None:
+        if url and apply_changes(ctx, review, url):
+            return Done(f"Recorded the web address of `{review.reference}` (published {review.published}).",
+                        review.reference)
+        return _close(ctx, review, "published", command.on, "published")
+    if review.completed is None and review.withheld is None:
         apply_changes(ctx, review, {"completed": command.on})  # a published report is a completed one
-    return _close(ctx, review, "published", command.on, "published")
+    # A withheld LCSPR publishes its improvements instead of the report (DOMAIN.md).
+    what = "published its improvements" if review.withheld is not None else "published"
+    return _close(ctx, review, "published", command.on, what, **url)
+
+
+def copy_review(ctx: Context, command: g.Copy) -> Result:
+    authorise(ctx, "editor", "record the copy before publication")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    to = "the Panel and the Secretary of State" if review.regime == "lcspr" else "the DfE and Ofsted"
+    return _close(ctx, review, "copied", command.on, f"copied to {to}")
+
+
+def rapid_review(ctx: Context, command: g.Rapid) -> Result:
+    authorise(ctx, "editor", "record rapid reviews")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    if review.regime != "lcspr":
+        raise CommandError(f"`{review.reference}` is an SCR: rapid reviews belong to LCSPRs (Working Together 2018).")
+    if review.rapid is not None and review.rapid != command.on:
+        return _close(ctx, review, "rapid", command.on, "rapid-reviewed")
+    sent = {"rapid_sent": command.sent} if command.sent else {}
+    changed = apply_changes(ctx, review, {"rapid": command.on, **sent})
+    if not changed:
+        return Done(f"`{review.reference}` already records that rapid review; nothing changed.", review.reference)
+    to_panel = f", sent to the Panel on {review.rapid_sent.isoformat()}" if review.rapid_sent else \
+        f". Once it goes to the Panel: `/scr rapid {review.reference} sent=YYYY-MM-DD`"
+    return Done(f"Recorded: `{review.reference}` rapid review done on {review.rapid.isoformat()}{to_panel}.",
+                review.reference)
+
+
+def decide_review(ctx: Context, command: g.Decide) -> Result:
+    authorise(ctx, "editor", "record decisions")
+    review = find_review(ctx.session, command.reference, for_update=True)
+    if command.decision == "review":
+        if review.initiated is not None:
+            return _close(ctx, review, "initiated", command.on, "initiated")
+        apply_changes(ctx, review, {"decision": "review", "decided": None, "decision_reason": None,
+                                    "initiated": command.on})
+        due = publication_due(review.initiated, ctx.rulebook(review))
+        return Done(f"Recorded: `{review.reference}` initiated on {command.on.isoformat()}; its six months run to "
+                    f"{due.isoformat()}.", review.reference)
+    if review.initiated is not None:
+        raise CommandError(f"`{review.reference}` was initiated on {review.initiated}: a review is under way. To "
+                           f"correct that, `/scr update {review.reference} initiated=…` or ask an administrator.")
+    if review.decided is not None:
+        return _close(ctx, review, "decided", command.on, "decided: no review")
+    apply_changes(ctx, review, {"decision": "no-review", "decision_reason": command.reason, "decided": command.on})
+    book = ctx.rulebook(review)
+    panel = book.panel_on(command.on) if review.regime == "scr" else None
+    tail = (f" {panel[0].upper()}{panel[1:]} must be told within 14 days: `/scr refer {review.reference}` once told."
+            if panel else " Its deadlines end here.")
+    return Done(f"Recorded: no review of `{review.reference}`, decided {command.on.isoformat()}.{tail}",
+                review.reference)
 
 
 def withhold_review(ctx: Context, command: g.Withhold) -> Result:
@@ -482,9 +553,9 @@ def withhold_review(ctx: Context, command: g.Withhold) -> Result:
     if review.published is not None:
         raise CommandError(f"`{review.reference}` was published on {review.published}, so it cannot be withheld.")
     result = _close(ctx, review, "withheld", command.on, "withheld", withheld_reason=command.reason)
-    if review.referred is None:
-        book = ctx.rulebook(review)
-        return Done(f"{result.message} It needs referral to {book.panel}: `/scr refer {review.reference}` once sent.",
+    panel = ctx.rulebook(review).panel_on(review.withheld)
+    if review.referred is None and panel:
+        return Done(f"{result.message} It needs referral to {panel}: `/scr refer {review.reference}` once sent.",
                     review.reference)
     return result
 
@@ -492,22 +563,41 @@ def withhold_review(ctx: Context, command: g.Withhold) -> Result:
 def refer_review(ctx: Context, command: g.Refer) -> Result:
     authorise(ctx, "editor", "record referrals")
     review = find_review(ctx.session, command.reference, for_update=True)
-    if review.withheld is None:
+    decision = review.withheld or (review.decided if review.regime == "scr" else None)
+    if decision is None:
         raise CommandError(
             f"`{review.reference}` is not withheld: a referral to the national panel records a decision not to "
-            f"publish. `/scr withhold {review.reference} reason=\"…\"` first."
+            f"publish (or, for an SCR, not to hold a review). `/scr withhold {review.reference} reason=\"…\"` first."
         )
-    return _close(ctx, review, "referred", command.on, "referred to the national panel")
+    panel = ctx.rulebook(review).panel_on(decision) or "the national panel"
+    return _close(ctx, review, "referred", command.on, f"referred to {panel}")
 
 
 def delay_review(ctx: Context, command: g.Delay) -> Result:
+    """Record, extend, tell of, or clear the hold for parallel proceedings; the audit trail keeps earlier holds."""
     authorise(ctx, "editor", "record delays")
     review = find_review(ctx.session, command.reference, for_update=True)
-    if not _set(ctx, review, "delay_reason", command.reason):
-        return Done(f"Nothing changed for `{review.reference}`.", review.reference)
-    if command.reason is None:
-        return Done(f"Cleared the delay on `{review.reference}`.", review.reference)
-    return Done(f"Recorded the delay on `{review.reference}`: {slack_text(command.reason)}", review.reference)
+    if command.clear:
+        if review.delay_reason is None:
+            return Done(f"`{review.reference}` has no hold to clear; nothing changed.", review.reference)
+        apply_changes(ctx, review, {"delay_reason": None, "delay_from": None, "delay_until": None, "delay_told": None})
+        return Done(f"Cleared the hold on `{review.reference}`: its escalations resume.", review.reference)
+    if review.delay_reason is None and command.reason is None:
+        raise CommandError(f"`{review.reference}` has no hold yet: give its reason. Usage: `/scr {g.USAGE['delay']}`",
+                           "reason")
+    fields: dict[str, g.Value] = {"delay_reason": command.reason} if command.reason else {}
+    if review.delay_reason is None:
+        fields["delay_from"] = ctx.today
+    fields.update({key: value for key, value in (("delay_until", command.until), ("delay_told", command.told))
+                   if value is not None})
+    changed = apply_changes(ctx, review, fields)
+    if not changed:
+        return Done(f"`{review.reference}` already has that hold; nothing changed.", review.reference)
+    until = f" until {review.delay_until.isoformat()}" if review.delay_until else " (no end date yet: add until=)"
+    told = "" if review.regime != "lcspr" or review.delay_told else \
+        f" Tell the Panel and the Secretary of State, then `/scr delay {review.reference} told=YYYY-MM-DD`."
+    return Done(f"Recorded the hold on `{review.reference}`{until}: its overdue escalations pause.{told}",
+                review.reference)
 
 
 def add_action(ctx: Context, command: g.AddAction) -> Result:
@@ -648,6 +738,8 @@ def execute(ctx: Context, command: g.Command) -> Result:
     """Carry out one parsed command; the caller's transaction commits it, or rolls it back on `CommandError`."""
     role = authorise(ctx, "viewer", "read reviews") if isinstance(command, READS) else None
     match command:
+        case g.Help(topic="rules"):
+            return RulesPage(ctx.rulebooks)
         case g.Help():
             return command
         case g.Roles():
@@ -664,7 +756,8 @@ def execute(ctx: Context, command: g.Command) -> Result:
             return report(ctx, command)
     writers = {
         g.New: create_review, g.Update: update_review, g.Complete: complete_review, g.Publish: publish_review,
-        g.Withhold: withhold_review, g.Refer: refer_review, g.Delay: delay_review, g.AddAction: add_action,
+        g.Withhold: withhold_review, g.Refer: refer_review, g.Delay: delay_review, g.Rapid: rapid_review,
+        g.Decide: decide_review, g.Copy: copy_review, g.AddAction: add_action,
         g.FinishAction: finish_action, g.JudgeAction: judge_action, g.GrantRole: grant_role, g.RevokeRole: revoke_role,
     }
     return writers[type(command)](ctx, command)

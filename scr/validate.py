@@ -76,7 +76,7 @@ def check_dates(dates: Mapping[str, date | None], today: date) -> None:
 # Facts that only make sense beside another: (field, what it needs, why).
 NEEDS = (
     ("completed", ("initiated",), "a report is completed after the decision to hold the review"),
-    ("published", ("completed",), "a published report is a completed one"),
+    ("published", ("completed", "withheld"), "a published report (or its improvements) follows a completed one"),
     ("referred", ("withheld", "decided"), "a referral to the national panel records a decision not to publish "
                                           "(or, for an SCR, not to hold a review)"),
     ("withheld_reason", ("withheld",), "the reason explains a decision not to publish"),
@@ -98,7 +98,8 @@ def check_review(review: Review, today: date) -> None:
         if getattr(review, field) is not None and all(getattr(review, other) is None for other in needs):
             raise CommandError(f"`{reference}` has {field} but no {' or '.join(needs)}: {why}. "
                                f"Give its {needs[0]} too.", needs[0])
-    if review.published is not None and review.withheld is not None:
+    # A withheld LCSPR publishes its improvements instead; an SCR is published or withheld.
+    if review.published is not None and review.withheld is not None and review.regime == "scr":
         raise CommandError(f"`{reference}` cannot be both published and withheld: keep the one that happened.",
                            "withheld")
     if review.decided is not None and review.initiated is not None:

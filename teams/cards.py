@@ -16,7 +16,17 @@ from scr import grammar as g
 from scr import present
 from scr.markup import teams_markdown
 from scr.notices import PUBLISH, REFER, SNOOZE, Notice
-from scr.service import Done, FormNeeded, HistoryPage, ReportAnswer, Result, ReviewDetail, ReviewList, RoleList
+from scr.service import (
+    Done,
+    FormNeeded,
+    HistoryPage,
+    ReportAnswer,
+    Result,
+    ReviewDetail,
+    ReviewList,
+    RoleList,
+    RulesPage,
+)
 
 CARD_VERSION = "1.5"
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -120,6 +130,8 @@ def answer_card(result: Result, today: date) -> dict:
             if share:
                 lines.append("Posting it to a channel is Slack's `/scr report share`; here it is for you alone.")
             return fitted([_text(heading, size="Medium", weight="Bolder")], lines)
+        case RulesPage(rulebooks=rulebooks):
+            return fitted([], present.rules_lines(rulebooks))
         case Done() | FormNeeded():
             return text_card(present.as_text(result, today))
     raise TypeError(f"no card for {type(result).__name__}")

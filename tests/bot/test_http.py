@@ -51,7 +51,7 @@ def test_create_and_query_over_signed_http(web, sessions, run):
     assert listing["response_type"] == "ephemeral"
     assert "*SCR-1* Child A: due 2026-09-02, *84 days overdue*" in listing["text"]
     detail = _json(slash_command(f"{web}/slack/events", "status scr-1"))
-    assert "Publication: due 2026-09-02, *84 days overdue*" in detail["text"]
+    assert "Completion and publication: due 2026-09-02, *84 days overdue*" in detail["text"]
     assert detail["blocks"][0]["type"] == "header" and detail["blocks"][0]["text"]["text"] == "SCR-1 Child A"
     buttons = [e["action_id"] for b in detail["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert buttons == ["scr_update", "scr_publish", "scr_withhold"]

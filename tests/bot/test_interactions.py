@@ -74,7 +74,7 @@ def test_record_referral_button(web, fake_slack, run, sessions):
     run('withhold SCR-1 reason="x" on=2026-10-01')
     _click(web, fake_slack, "scr_refer", "SCR-1")
     assert _review(sessions, "SCR-1").referred.isoformat() == "2026-11-25"
-    assert "referred to the national panel" in _replies(fake_slack)[0]["text"]
+    assert "referred to the Child Safeguarding Practice Review Panel, the national panel" in _replies(fake_slack)[0]["text"]
 
 
 def test_open_button_shows_the_review(web, fake_slack, run):

@@ -24,8 +24,8 @@ def _posts(fake_slack):
 def _seed(run):
     run("new LATE initiated=2026-01-05 title=\"Child A\"")       # overdue since 2026-07-05
     run("new SOON initiated=2026-06-10 title=\"Child B\"")       # due 2026-12-10: the 14-day reminder on 11-26
-    run("new HELD initiated=2026-02-01")
-    run('withhold HELD reason="x" on=2026-08-01')             # needs referral
+    run("new HELD initiated=2016-02-01")  # an SCR: its referral goes to the national panel
+    run('withhold HELD reason="x" on=2016-08-01')             # needs referral
     run("new DONE initiated=2026-02-01")
     run("publish DONE on=2026-08-01")
     run("action LATE add \"Audit referrals\" owner=U0OWNER due=2026-10-01")
@@ -35,22 +35,21 @@ def test_each_notice_reaches_its_channel_once_and_rerunning_the_day_posts_nothin
     _seed(run)
     report = day("2026-11-26")
     posts = sorted((p.params["channel"], p.params["text"]) for p in _posts(fake_slack))
-    assert report.delivered == 6 == len(posts)
+    assert report.delivered == 5 == len(posts)
     assert posts == [
         ("C0ESCALATE", "Escalation: Completion and publication for LATE (Child A) is overdue: it was due 2026-07-05, "
                        "144 days ago."),
-        ("C0ESCALATE", "Escalation: HELD was withheld on 2026-08-01 and still needs referral to the national panel "
-                       "(Child Safeguarding Practice Review Panel) and the Secretary of State."),
+        ("C0ESCALATE", "Escalation: Decision not to publish referred to the national panel of independent experts for "
+                       "HELD is overdue: it was due 2016-08-01, 3769 days ago."),
         ("C0REMIND", "Reminder: Completion and publication for SOON (Child B) is due 2026-12-10, in 14 days."),
-        ("C0REMIND", "Reminder: Copy to the Panel and the Secretary of State for SOON (Child B) is due 2026-12-01, "
-                     "in 5 days."),
+        # No copy reminder: the copy counts back from a planned publication date, and SOON has none yet.
         # Monday's digest, late because nothing ran on Monday.
         ("C0REMIND", "Weekly digest: 1 overdue, 1 needing referral to the national panel, 0 published."),
         ("U0OWNER", "Action 1 of LATE is overdue (56 days): Audit referrals"),
     ]
     assert day("2026-11-26").delivered == 0
     assert day("2026-11-27").delivered == 0  # a day later nothing repeats yet
-    assert len(_posts(fake_slack)) == 6
+    assert len(_posts(fake_slack)) == 5
 
 
 def test_escalations_repeat_weekly_and_the_referral_one_stops_once_recorded(run, day, fake_slack):
@@ -58,7 +57,7 @@ def test_escalations_repeat_weekly_and_the_referral_one_stops_once_recorded(run,
     day("2026-11-26")
     run("refer HELD on=2026-11-25")
     day("2026-12-03")  # seven days on: LATE and the action escalate again; HELD is referred
-    later = [p.params["text"] for p in _posts(fake_slack)[6:]]
+    later = [p.params["text"] for p in _posts(fake_slack)[5:]]
     assert not any("HELD" in text for text in later)
     assert sum("LATE" in text and "overdue" in text for text in later) == 2
 
@@ -70,7 +69,7 @@ def test_notices_carry_text_blocks_and_buttons(run, day, fake_slack):
     blocks = referral["blocks"] if isinstance(referral["blocks"], list) else json.loads(referral["blocks"])
     buttons = [(e["action_id"], e["value"]) for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons[0] == ("scr_refer", "HELD")
-    assert buttons[1][0] == "scr_snooze" and json.loads(buttons[1][1]) == {"reference": "HELD", "kind": "referral"}
+    assert buttons[1][0] == "scr_snooze" and json.loads(buttons[1][1]) == {"reference": "HELD", "kind": "referral.overdue"}
 
 
 def test_refusals_are_retried_within_the_run_honouring_retry_after(run, day, fake_slack):
@@ -112,8 +111,8 @@ def test_one_row_per_notice_and_destination(run, day, sessions):
     day("2026-11-26", teams=True)
     with sessions() as session:
         counts = Counter(session.scalars(select(LedgerEntry.destination)))
-        assert session.scalar(select(func.count(func.distinct(LedgerEntry.key)))) == 11
-    assert counts == {"slack": 6, "teams": 5}  # the action goes to its owner in Slack only
+        assert session.scalar(select(func.count(func.distinct(LedgerEntry.key)))) == 9
+    assert counts == {"slack": 5, "teams": 4}  # the action goes to its owner in Slack only
 
 
 def test_each_post_carries_its_ledger_key_in_message_metadata(run, day, fake_slack, sessions):
@@ -141,8 +140,8 @@ def test_a_post_whose_answer_is_lost_is_found_in_the_channel_and_not_posted_agai
 
 def test_a_notice_resolved_before_it_is_sent_is_not_posted(run, day, fake_slack, sessions):
     run("new LATE initiated=2026-01-05")
-    run("new HELD initiated=2026-02-01")
-    run('withhold HELD reason="x" on=2026-08-01')
+    run("new HELD initiated=2016-02-01")  # an SCR: its referral goes to the national panel
+    run('withhold HELD reason="x" on=2016-08-01')
     fake_slack.refuse(403, times=2, path="/api/chat.postMessage")
     assert day("2026-11-26", digest=False).failed == 2  # both wait in the ledger
     run("refer HELD on=2026-11-25")
@@ -151,7 +150,7 @@ def test_a_notice_resolved_before_it_is_sent_is_not_posted(run, day, fake_slack,
         "Escalation: Completion and publication for LATE is overdue: it was due 2026-07-05, 144 days ago."]
     assert (report.delivered, report.cancelled) == (1, 1)
     with sessions() as session:
-        assert session.scalar(select(LedgerEntry.status).where(LedgerEntry.kind == "referral")) == "cancelled"
+        assert session.scalar(select(LedgerEntry.status).where(LedgerEntry.kind == "referral.overdue")) == "cancelled"
 
 
 def test_attempts_are_capped_then_the_notice_is_reported_undeliverable_in_the_log_and_digest(

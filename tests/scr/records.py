@@ -9,7 +9,7 @@ class ReviewFacts:
     id: int = 1
     reference: str = "SCR-1"
     title: str = "Child A"
-    regime: str = "scr"
+    regime: str = "lcspr"  # what a review begun today is
     decision: str | None = None
     incident: date | None = None
     aware: date | None = None

@@ -11,7 +11,7 @@ from scr.deadlines import (
     next_working_day,
     publication_due,
 )
-from scr.rulebook import LCSPR, RULEBOOKS, SCR, rulebooks
+from scr.rulebook import RULEBOOKS, SCR
 from tests.scr.records import ReviewFacts as Facts
 
 D = date.fromisoformat
@@ -85,64 +85,6 @@ def test_an_open_review_past_six_months_is_overdue():
 def test_a_published_or_withheld_review_is_never_overdue(closing):
     facts = Facts(initiated=D("2026-03-02"), completed=D("2026-09-20"), **closing)
     assert not assess(facts, D("2027-06-01"), SCR).overdue
-
-
-def test_a_withheld_review_needs_referral_until_one_is_recorded():
-    facts = Facts(initiated=D("2026-01-05"), withheld=D("2026-06-01"))
-    assessment = assess(facts, D("2026-11-25"), SCR)
-    assert assessment.needs_referral
-    assert assessment.stage == "withheld, needs referral to the national panel"
-    facts.referred = D("2026-06-10")
-    assessment = assess(facts, D("2026-11-25"), SCR)
-    assert not assessment.needs_referral
-    assert assessment.stage == "withheld, referred to the national panel"
-
-
-def test_scr_milestones():
-    facts = Facts(incident=D("2026-11-20"))  # a Friday
-    states = _states(facts, "2026-11-25")
-    assert states["notification"].due == D("2026-11-27")
-    assert states["notification"].state == "pending"
-    assert states["initiation"].state == "not started"  # no notification date, so no deadline
-    assert states["publication"].state == "not started"
-
-    facts.notified = D("2026-11-24")
-    states = _states(facts, "2026-12-30")
-    assert states["notification"].state == "met" and states["notification"].met_on == D("2026-11-24")
-    assert states["initiation"].due == D("2026-12-24")
-    assert states["initiation"].state == "overdue" and states["initiation"].days_left == -6
-
-
-def test_the_pre_publication_copy_falls_a_week_before_the_due_date():
-    states = _states(Facts(initiated=D("2026-03-02")), "2026-08-20")
-    assert states["pre_publication_copy"].due == D("2026-08-26")
-    assert states["pre_publication_copy"].state == "pending"
-
-
-def test_lcspr_rapid_review_and_copy_count_working_days():
-    facts = Facts(regime="lcspr", incident=D("2026-12-14"), notified=D("2026-12-16"), initiated=None)
-    states = _states(facts, "2026-12-17", LCSPR)
-    # 15 working days from Wednesday 16 December, skipping Christmas, the substitute Boxing Day and New Year.
-    assert states["rapid_review"].due == D("2027-01-11")
-    anchored_on_incident = rulebooks("incident")["lcspr"]
-    assert _states(facts, "2026-12-17", anchored_on_incident)["rapid_review"].due == D("2027-01-07")
-    facts.initiated = D("2027-01-04")
-    states = _states(facts, "2027-01-05", LCSPR)
-    assert states["rapid_review"].state == "met"
-    assert states["publication"].due == D("2027-07-04")
-    assert states["pre_publication_copy"].due == D("2027-06-24")  # 7 working days before a Sunday due date
-
-
-def test_milestones_of_a_closed_review_are_not_needed():
-    facts = Facts(incident=D("2026-01-01"), initiated=D("2026-02-01"), published=D("2026-07-01"))
-    states = _states(facts, "2026-11-25")
-    assert states["notification"].state == "not needed"
-    assert states["pre_publication_copy"].state == "met"
-    assert states["publication"].state == "met"
-    facts.published, facts.withheld = None, D("2026-07-01")
-    states = _states(facts, "2026-11-25")
-    assert states["pre_publication_copy"].state == "not needed"  # nothing to publish, so no copy
-    assert states["publication"].state == "met"
 
 
 @pytest.mark.parametrize("as_of", ["2026-02-28", "2026-03-01", "2026-08-31", "2028-02-29", "2026-11-25", "2027-03-31"])

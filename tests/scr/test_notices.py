@@ -66,10 +66,13 @@ def test_overdue_escalations_repeat_every_repeat_days_and_replace_reminders():
 def test_referral_escalation_until_the_referral_is_recorded():
     held = R(initiated=D("2026-03-02"), withheld=D("2026-09-01"))
     notices = plan([held], "2026-11-25")
-    assert kinds(notices) == [("referral", "2026-11-25")]
-    assert "SCR-1" in notices[0].text and "national panel" in notices[0].text
-    assert notices[0].buttons == ("scr_refer", "scr_snooze")
-    assert plan([R(initiated=D("2026-03-02"), withheld=D("2026-09-01"), referred=D("2026-11-20"))], "2026-11-25") == []
+    # An LCSPR withheld still owes its improvements: a reminder, never an escalation (an unconfirmed rule).
+    assert kinds(notices) == [("improvements.overdue", "2026-11-25"), ("referral.overdue", "2026-11-25")]
+    assert notices[0].channel == "CREMIND"
+    assert "SCR-1" in notices[1].text and "national panel" in notices[1].text
+    assert notices[1].buttons == ("scr_refer", "scr_snooze")
+    referred = R(initiated=D("2026-03-02"), withheld=D("2026-09-01"), referred=D("2026-11-20"))
+    assert kinds(plan([referred], "2026-11-25")) == [("improvements.overdue", "2026-11-25")]
 
 
 @pytest.mark.parametrize("day", ["2026-12-12", "2026-12-13", "2026-12-25", "2026-12-28"])
@@ -81,7 +84,9 @@ def test_what_fell_on_a_weekend_goes_out_on_the_next_working_day():
     # The 7-day reminder for a review due Monday 2026-12-14 falls on Monday 2026-12-07; the 1-day on Sunday 13th.
     review = R(initiated=D("2026-06-14"))
     assert kinds(plan([review], "2026-12-11")) == [("publication.reminder", "2026-12-14/7")]
-    assert kinds(plan([review], "2026-12-14"))[0] == ("publication.reminder", "2026-12-14/1")
+    on_the_day = plan([review], "2026-12-14")
+    assert kinds(on_the_day)[0] == ("publication.reminder", "2026-12-14/0")
+    assert "is due 2026-12-14, today" in on_the_day[0].text
 
 
 def test_other_milestones_follow_the_same_pattern():
@@ -89,8 +94,8 @@ def test_other_milestones_follow_the_same_pattern():
     assert kinds(plan([notified_late], "2026-11-20")) == [("notification.reminder", "2026-11-23/7")]
     notices = plan([notified_late], "2026-11-25")
     assert kinds(notices) == [("notification.overdue", "2026-11-25")]
-    lcspr = R(regime="lcspr", incident=D("2026-11-02"), notified=D("2026-11-04"))  # rapid review due 2026-11-25
-    assert kinds(plan([lcspr], "2026-11-24")) == [("rapid_review.reminder", "2026-11-25/1")]
+    lcspr = R(regime="lcspr", incident=D("2026-11-03"), notified=D("2026-11-04"))  # rapid review due 2026-11-24
+    assert kinds(plan([lcspr], "2026-11-23")) == [("rapid_review.reminder", "2026-11-24/1")]
     no_dates = R()
     assert plan([no_dates], "2026-11-25") == []  # no starting date, no deadline, no notice
 
@@ -142,15 +147,17 @@ def test_closed_reviews_raise_nothing():
 def test_same_facts_same_day_same_notices():
     reviews = [OPEN, R(id=2, reference="X", initiated=D("2026-03-01"), withheld=D("2026-09-01"))]
     assert plan(reviews, "2026-12-11") == plan(reviews, "2026-12-11")
-    assert len({n.key for n in plan(reviews, "2026-12-11")}) == 2
-    assert plan(reviews, "2026-12-11", last={}) != plan(reviews, "2026-12-11" , last={("review:2", "referral"): D("2026-12-10")})
+    assert len({n.key for n in plan(reviews, "2026-12-11")}) == 3
+    assert plan(reviews, "2026-12-11", last={}) != plan(reviews, "2026-12-11",
+                                                         last={("review:2", "referral.overdue"): D("2026-12-10")})
 
 
 def test_notice_text_is_inert_in_slack_markup():
-    risky = R(title="<!here> & Child", initiated=D("2026-01-05"), delay_reason="<@U123> trial")
-    notice = plan([risky], "2026-11-25")[0]
-    assert "SCR-1 (&lt;!here&gt; &amp; Child)" in notice.text
-    assert "U123" not in " ".join(notice.lines)
+    risky = R(title="<!here> & Child", initiated=D("2026-01-05"), delay_reason="<@U123> trial",
+              delay_from=D("2026-06-01"), delay_until=D("2026-11-01"))
+    notices = plan([risky], "2026-11-25")
+    assert all("SCR-1 (&lt;!here&gt; &amp; Child)" in notice.text for notice in notices)
+    assert all("trial" not in " ".join((notice.text, *notice.lines)) for notice in notices)  # never the reason
 
 
 def test_notices_say_a_hold_runs_but_never_why():
@@ -162,7 +169,8 @@ def test_notices_say_a_hold_runs_but_never_why():
     for notice in notices:
         shown = " ".join([notice.text, *notice.lines])
         assert "trial" not in shown and "Inquest" not in shown
-    assert ("Held for parallel proceedings: `/scr status SCR-1` gives the reason.",) in [n.lines for n in notices]
+    # SCR-1's escalation waits for the hold to end; SCR-2's reminder still goes, saying that a hold runs.
+    assert [n.lines for n in notices] == [("Held for parallel proceedings: `/scr status SCR-2` gives the reason.",)]
 
 
 def test_the_owner_is_asked_about_impact_once_the_set_days_after_done():

@@ -102,22 +102,23 @@ def test_publishing_twice_records_once(run):
     run("new SCR-1 initiated=2026-03-02")
     run("publish SCR-1 on=2026-09-01")
     again = run("publish SCR-1 on=2026-09-05")
-    assert again.message == "`SCR-1` was already published on 2026-09-01; nothing changed."
+    assert again.message == ("`SCR-1` was already published on 2026-09-01; nothing changed. To correct the date: "
+                             "`/scr update SCR-1 published=2026-09-05`.")
     fields = [e.field for e in run("history SCR-1").entries]
     assert fields.count("published") == 1 and "completed" in fields
 
 
 def test_withhold_then_refer(run):
-    run("new SCR-1 initiated=2026-03-02")
+    run("new SCR-1 initiated=2016-03-02")
     with pytest.raises(CommandError, match="not withheld"):
         run("refer SCR-1")
-    withheld = run('withhold SCR-1 reason="Risk to a sibling" on=2026-09-10')
-    assert "needs referral to the national panel" in withheld.message
+    withheld = run('withhold SCR-1 reason="Risk to a sibling" on=2016-09-10')
+    assert "needs referral to the national panel of independent experts" in withheld.message
     detail = run("status SCR-1")
     assert detail.assessment.needs_referral
     with pytest.raises(CommandError, match="cannot be published"):
         run("publish SCR-1")
-    run("refer SCR-1 on=2026-09-20")
+    run("refer SCR-1 on=2016-09-20")
     assert not run("status SCR-1").assessment.needs_referral
 
 

@@ -171,7 +171,7 @@ def test_each_imported_review_is_in_the_audit_trail(sessions):
     ("reference,initiated,withheld\nA,2026-01-01,2026-03-01\n", "line 2: `A` has withheld but no withheld_reason"),
     ("reference,initiated,referred\nA,2026-01-01,2026-03-01\n", "line 2: `A` has referred but no withheld"),
     ("reference,initiated,withheld,withheld_reason,referred\nA,2026-01-01,2026-03-02,Risk,2026-03-01\n", "line 2: The referred date 2026-03-01 is before the withheld date"),
-    ("reference,initiated,completed,published,withheld,withheld_reason\nA,2026-01-01,2026-02-01,2026-03-01,2026-03-01,Risk\n", "line 2: `A` cannot be both published and withheld"),
+    ("reference,initiated,completed,published,withheld,withheld_reason\nA,2016-01-01,2016-02-01,2016-03-01,2016-03-01,Risk\n", "line 2: `A` cannot be both published and withheld"),
 ])
 def test_a_bad_csv_imports_nothing_and_names_the_line(sessions, text, problem):
     with pytest.raises(ImportFailed) as failed:

@@ -50,7 +50,7 @@ def test_a_mention_in_a_channel_is_answered_privately(teams_web, bot_framework, 
     (private,) = bot_framework.activities(PERSONAL)
     card = card_of(private)
     assert texts(card)[0] == "SCR-1 Child A"
-    assert "Publication: due 2026-09-02, **84 days overdue**" in texts(card)
+    assert "Completion and publication: due 2026-09-02, **84 days overdue**" in texts(card)
 
 
 def test_an_admin_grants_by_mention_and_the_grant_keys_on_the_object_id(teams_web, bot_framework, sessions):
