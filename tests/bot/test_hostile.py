@@ -24,11 +24,12 @@ def served(database_url, tmp_path_factory):
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda attack: attack.name)
-def test_each_hostile_request_gets_a_4xx_within_a_second(served, attack):
+def test_each_hostile_request_gets_a_4xx_promptly(served, attack):
     port, web, log = served
     outcome = send(port, attack)
     assert 400 <= outcome.status < 500, f"{attack.name}: {outcome.status}"
-    assert outcome.seconds < 1, f"{attack.name} took {outcome.seconds:.2f} s"
+    # A guard against hangs, not a latency bar: the figures are bench/hostile.py's (worst seen: 128 ms).
+    assert outcome.seconds < 5, f"{attack.name} took {outcome.seconds:.2f} s"
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
         assert json.loads(response.read()) == {"status": "ok"}  # and the worker still serves
 
