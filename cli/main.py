@@ -138,6 +138,13 @@ def _main(argv: list[str]) -> int:
         return 0
     if options.help or not words or words[0] == "help" or {"-h", "--help"} & set(words[1:]):
         topic = (words[1:2] if words[:1] == ["help"] else words[:1]) or [None]
+        if topic[0] and topic[0].lower() == "rules":  # the rulebooks with this partnership's settings
+            try:
+                print(TERMINAL.converts("\n".join(present.rules_lines(load_settings().guidance))))
+            except ConfigError as error:
+                print(f"scr: {error}", file=sys.stderr)
+                return 2
+            return 0
         print(help_text(topic[0] and topic[0].lower()))
         return 0
     try:

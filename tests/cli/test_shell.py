@@ -116,3 +116,13 @@ def test_quiet_on_a_closed_pipe(shell, sessions):
     with os.fdopen(writer, "w") as closed:
         done = subprocess.run(shlex.split(f"{SCR} help"), stdout=closed, stderr=subprocess.PIPE, text=True)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_help_rules_prints_the_rulebooks_with_their_sources_without_a_database(shell, tmp_path):
+    nowhere = tmp_path / "nowhere" / "scr.db"
+    status, out, err = shell("scr help rules", DATABASE_URL=f"sqlite:///{nowhere}")
+    assert status == 0, err
+    assert "Child Safeguarding Practice Review Panel" in out or "national panel" in out
+    assert "unconfirmed" in out.lower()
+    assert "scr import" not in out  # the rules, not the list of verbs
+    assert not nowhere.exists()
