@@ -6,6 +6,7 @@ prompt that takes the `/scr` grammar.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import tempfile
 from datetime import date, datetime, timedelta
@@ -80,28 +81,54 @@ def seed(sessions, now: datetime) -> None:
 
 
 def run_demo(settings: Settings, lines=None, out=sys.stdout, now: datetime | None = None) -> int:
-    """The demo; `lines` and `now` stand in for the keyboard and the clock in tests."""
+    """The demo; `lines` and `now` stand in for the keyboard and the clock in tests. Its database lives in a
+    temporary folder that is removed when the demo ends, however it ends."""
+    with tempfile.TemporaryDirectory(prefix="scr-demo-") as folder:
+        settings = settings.model_copy(update={"database_url": f"sqlite:///{Path(folder) / 'demo.db'}"})
+        db.migrate(settings.database_url)
+        engine = db.make_engine(settings.database_url)
+        try:
+            _session(settings, db.make_sessions(engine), lines, out, now)
+        except KeyboardInterrupt:  # Ctrl-C before the prompt: leave quietly, the folder is still removed
+            print(file=out)
+            return 130
+        finally:
+            engine.dispose()
+    return 0
+
+
+def _session(settings: Settings, sessions, lines, out, now: datetime | None) -> None:
+    clock = (lambda: now) if now else (lambda: datetime.now(settings.timezone))
+    seed(sessions, clock())
+    print("scr-bot local demo: sample reviews in a temporary database, removed when you leave "
+          "(nothing here reaches Slack or Teams).\n", file=out)
+    print(_answer(settings, sessions, "status", clock()), file=out)
+    print_notices(settings, sessions, clock, out)
+    print("\nType a /scr command (try: status SCR-DEMO-01, list all, help rules); quit or Ctrl-D leaves.", file=out)
+    for line in _keyboard() if lines is None else lines:
+        text = _command(line)
+        if text in ("quit", "exit"):
+            return
+        if text:
+            print(_answer(settings, sessions, text, clock()), file=out)
+
+
+def _answer(settings: Settings, sessions, text: str, now: datetime) -> str:
     from cli.main import run_command
 
-    folder = Path(tempfile.mkdtemp(prefix="scr-demo-"))
-    settings = settings.model_copy(update={"database_url": f"sqlite:///{folder / 'demo.db'}"})
-    db.migrate(settings.database_url)
-    sessions = db.make_sessions(db.make_engine(settings.database_url))
-    clock = (lambda: now) if now else (lambda: datetime.now(settings.timezone))
-    now = clock()
-    seed(sessions, now)
+    try:
+        return run_command(settings, sessions, text, now)[1]
+    except KeyboardInterrupt:  # Ctrl-C while a command runs stops that command, not the demo
+        return "\n(interrupted: status shows what was saved)"
 
-    print(f"scr-bot local demo: sample reviews in {folder / 'demo.db'} (nothing here reaches Slack).\n", file=out)
-    print(run_command(settings, sessions, "status", now)[1], file=out)
-    print_notices(settings, sessions, clock, out)
-    print("\nType a /scr command (try: status SCR-DEMO-01, list all, help rules); an empty line or Ctrl-D quits.",
-          file=out)
-    for line in _lines() if lines is None else lines:
-        text = line.strip().removeprefix("/scr").strip()
-        if not text or text in ("quit", "exit"):
-            break
-        print(run_command(settings, sessions, text, clock())[1], file=out)
-    return 0
+
+def _command(line: str) -> str:
+    """A line typed at the prompt as the grammar takes it: `/scr status`, `scr status` and `status` alike."""
+    words = line.strip()
+    for prefix in ("/scr", "scr"):
+        if words == prefix or words.startswith(prefix + " "):
+            return words[len(prefix):].strip()
+    return words
 
 
 def print_notices(settings: Settings, sessions, clock, out) -> None:
@@ -118,10 +145,16 @@ def print_notices(settings: Settings, sessions, clock, out) -> None:
         print("  none", file=out)
 
 
-def _lines():
+def _keyboard():
+    """Lines from the keyboard, with line editing and history (`readline`) where the terminal has them. Ctrl-C
+    drops the line being typed, as in any shell; Ctrl-D leaves."""
+    with contextlib.suppress(ImportError):  # Windows, or a Python built without it: plain lines still work
+        import readline  # noqa: F401  (importing it is what gives `input` editing and history)
     while True:
         try:
             yield input(PROMPT)
-        except (EOFError, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            print("\n(quit or Ctrl-D leaves)")
+        except EOFError:
             print()
             return

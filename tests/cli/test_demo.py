@@ -1,9 +1,19 @@
+import fcntl
 import io
+import os
+import pty
+import select
+import subprocess
+import sys
+import tempfile
+import termios
+import time
 from datetime import datetime
 
-from cli.demo import run_demo
+from cli.demo import PROMPT, run_demo
 from scr.settings import load_settings
 from tests.conftest import LONDON, NOW
+from tests.processes import ROOT, process_env
 
 
 def _demo(lines, now=NOW) -> str:
@@ -33,3 +43,74 @@ def test_the_demo_shows_reviews_in_every_state_and_todays_notices():
 def test_on_a_weekend_the_demo_says_when_notices_go_out():
     output = _demo([], now=datetime(2026, 11, 28, 10, 0, tzinfo=LONDON))
     assert "No notices today (Saturday 28 November is not a working day); they wait for Monday 30 November." in output
+
+
+def test_the_prompt_takes_scr_and_slash_scr_ignores_empty_lines_and_quit_leaves():
+    output = _demo(["", "scr help", "   ", "/scr status LCSPR-DEMO-10", "quit", "status"])
+    assert "I don't know" not in output
+    assert "scr status [REF]" in output or "status REF" in output  # the help answered
+    assert "No review needed" in output or "no-review" in output.lower()  # LCSPR-DEMO-10's decision
+    assert output.count("Open reviews: 8") == 1  # the status after quit was never run
+
+
+def test_the_demo_removes_its_temporary_database(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    output = _demo(["status SCR-DEMO-01"])
+    assert "SCR-DEMO-01" in output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_at_a_terminal_the_prompt_edits_lines_and_recalls_history(tmp_path):
+    """`scr demo` on a real terminal (a pseudo-terminal): backspace edits, Up recalls the last command, Ctrl-C drops
+    a line and Ctrl-D leaves, and nothing is left in the temporary folder."""
+    primary, secondary = pty.openpty()
+    env = process_env(TMPDIR=str(tmp_path), HOME=str(tmp_path), TERM="xterm")
+    demo = subprocess.Popen([sys.executable, "-m", "cli.main", "demo"], stdin=secondary, stdout=secondary,
+                            stderr=secondary, env=env, cwd=ROOT, start_new_session=True,
+                            preexec_fn=_controlling_terminal)
+    os.close(secondary)
+    screen = _Screen(primary)
+    try:
+        prompt = "\n" + PROMPT  # a prompt, not the "/scr" of a hint
+        screen.wait_for(prompt)
+        screen.type("status SCR-DEMO-04\x7f3\r")  # a typo, rubbed out
+        screen.wait_for(prompt, times=2)
+        screen.type("\x1b[A\r")  # Up: the same command again
+        screen.wait_for(prompt, times=3)
+        screen.type("list al\x03")  # Ctrl-C: the line is dropped, the demo goes on
+        screen.wait_for("(quit or Ctrl-D leaves)")
+        screen.type("\x04")  # Ctrl-D
+        assert demo.wait(timeout=30) == 0
+    finally:
+        demo.kill()
+        os.close(primary)
+    answers = screen.text.split("Type a /scr command")[1]
+    assert answers.count("Needs referral to the national panel") == 2  # SCR-DEMO-03, asked twice
+    assert "Child D" not in answers and "All reviews" not in answers  # the typo and the dropped line never ran
+    assert "I don't know" not in screen.text and "^[[A" not in screen.text
+    assert list(tmp_path.iterdir()) == []
+
+
+def _controlling_terminal() -> None:
+    """In the child, after `setsid`: its terminal becomes the controlling one, so that Ctrl-C is an interrupt."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class _Screen:
+    """What a pseudo-terminal shows, read as it arrives."""
+
+    def __init__(self, fd: int):
+        self.fd, self.text = fd, ""
+
+    def type(self, keys: str) -> None:
+        os.write(self.fd, keys.encode())
+
+    def wait_for(self, words: str, times: int = 1, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while self.text.count(words) < times:
+            ready, _, _ = select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))
+            assert ready, f"waited {seconds} s for {words!r}; the screen shows:\n{self.text[-6000:]}"
+            try:
+                self.text += os.read(self.fd, 65536).decode(errors="replace")
+            except OSError:  # the demo ended and closed the terminal
+                raise AssertionError(f"the demo ended before showing {words!r}:\n{self.text[-6000:]}") from None
