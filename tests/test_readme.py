@@ -1,6 +1,7 @@
 """The README's deploy path and the manifest, as a newcomer follows them."""
 
 import json
+import re
 
 from tests.processes import ROOT
 
@@ -25,3 +26,18 @@ def test_the_deploy_path_creates_heroku_first_then_slack_then_verifies():
 def test_the_messages_tab_is_on_because_overdue_actions_go_to_their_owners():
     home = json.loads((ROOT / "manifest.json").read_text())["features"]["app_home"]
     assert home["messages_tab_enabled"] and home["messages_tab_read_only_enabled"]
+
+
+def test_the_deploy_button_asks_only_for_what_exists_before_the_slack_app():
+    """Heroku first: app.json's form can be filled in before the Slack app (and its tokens) exists, and it offers
+    every variable a deployment sets, Teams' included."""
+    env = json.loads((ROOT / "app.json").read_text())["env"]
+    required = {name for name, variable in env.items() if variable.get("required")}
+    assert required == {"SCR_ADMINS"}
+    assert {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SCR_REMINDER_CHANNEL", "TEAMS_CLIENT_ID", "TEAMS_CLIENT_SECRET",
+            "TEAMS_TENANT_ID", "TEAMS_OPENID_URL", "TEAMS_LOGIN_URL", "SCR_TEAMS_CHANNEL"} <= set(env)
+    example = (ROOT / ".env.example").read_text()
+    local_only = {"DATABASE_URL", "PORT", "SLACK_API_URL", "SLACK_APP_TOKEN"}  # Heroku sets or has no use for these
+    assert {name for name in env if f"{name}=" not in example} == set()
+    settings = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if re.match(r"#? ?[A-Z_]+=", line)}
+    assert settings - set(env) <= local_only
