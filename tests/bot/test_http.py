@@ -57,6 +57,15 @@ def test_create_and_query_over_signed_http(web, sessions, run):
     assert buttons == ["scr_update", "scr_publish", "scr_withhold"]
 
 
+def test_a_command_whose_text_says_payload_is_answered_like_any_other(web, sessions, run):
+    """Bolt mistakes a form body containing the word "payload" for an interaction (`web.app.SlackEvents`)."""
+    run('new SCR-1 initiated=2026-03-02 title="Child A"')
+    updated = _json(slash_command(f"{web}/slack/events", 'update SCR-1 notes="payload of the chronology"'))
+    assert updated["text"].startswith("Updated `SCR-1`")
+    with sessions() as session:
+        assert session.scalar(select(Review.notes)) == "payload of the chronology"
+
+
 @pytest.mark.parametrize(("text", "words"), [
     ("status NOPE", "`NOPE` not found"),
     ("wibble", "/scr help"),
@@ -65,6 +74,7 @@ def test_create_and_query_over_signed_http(web, sessions, run):
     ("grant <@UOTHER|bob> editor", "You don't have permission to grant roles"),
     ("x" * 4000, "/scr help"),
     ("new " + "\u202e\x00" * 500, "not a review reference"),
+    ("payload={}", "/scr help"),
 ])
 def test_bad_input_gets_a_clear_ephemeral_answer(web, sessions, text, words):
     user = "UVIEWER" if text.startswith("grant") else "UADMIN"
