@@ -2,6 +2,7 @@ import fcntl
 import io
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -71,14 +72,15 @@ def test_at_a_terminal_the_prompt_edits_lines_and_recalls_history(tmp_path):
     os.close(secondary)
     screen = _Screen(primary)
     try:
-        prompt = "\n" + PROMPT  # a prompt, not the "/scr" of a hint
-        screen.wait_for(prompt)
+        prompt = "\r\n" + PROMPT  # a prompt, not the "/scr" of a hint
+        answered = "No actions yet." + prompt  # the end of an answer to status SCR-DEMO-03, and the next prompt
+        screen.wait_for("Ctrl-D leaves." + prompt)
         screen.type("status SCR-DEMO-04\x7f3\r")  # a typo, rubbed out
-        screen.wait_for(prompt, times=2)
+        screen.wait_for(answered)
         screen.type("\x1b[A\r")  # Up: the same command again
-        screen.wait_for(prompt, times=3)
+        screen.wait_for(answered, times=2)
         screen.type("list al\x03")  # Ctrl-C: the line is dropped, the demo goes on
-        screen.wait_for("(quit or Ctrl-D leaves)")
+        screen.wait_for("(quit or Ctrl-D leaves)" + prompt)
         screen.type("\x04")  # Ctrl-D
         assert demo.wait(timeout=30) == 0
     finally:
@@ -87,7 +89,7 @@ def test_at_a_terminal_the_prompt_edits_lines_and_recalls_history(tmp_path):
     answers = screen.text.split("Type a /scr command")[1]
     assert answers.count("Needs referral to the national panel") == 2  # SCR-DEMO-03, asked twice
     assert "Child D" not in answers and "All reviews" not in answers  # the typo and the dropped line never ran
-    assert "I don't know" not in screen.text and "^[[A" not in screen.text
+    assert "I don't know" not in screen.text and "^[[A" not in screen.raw
     assert list(tmp_path.iterdir()) == []
 
 
@@ -97,10 +99,15 @@ def _controlling_terminal() -> None:
 
 
 class _Screen:
-    """What a pseudo-terminal shows, read as it arrives."""
+    """What a pseudo-terminal shows, read as it arrives, without the terminal's control sequences (readline may
+    switch modes such as bracketed paste around each prompt)."""
 
     def __init__(self, fd: int):
-        self.fd, self.text = fd, ""
+        self.fd, self.raw = fd, ""
+
+    @property
+    def text(self) -> str:
+        return _CONTROL_SEQUENCE.sub("", self.raw)
 
     def type(self, keys: str) -> None:
         os.write(self.fd, keys.encode())
@@ -109,8 +116,11 @@ class _Screen:
         deadline = time.monotonic() + seconds
         while self.text.count(words) < times:
             ready, _, _ = select.select([self.fd], [], [], max(0.0, deadline - time.monotonic()))
-            assert ready, f"waited {seconds} s for {words!r}; the screen shows:\n{self.text[-6000:]}"
+            assert ready, f"waited {seconds} s for {words!r} ({times}x); the screen shows:\n{self.raw[-6000:]!r}"
             try:
-                self.text += os.read(self.fd, 65536).decode(errors="replace")
+                self.raw += os.read(self.fd, 65536).decode(errors="replace")
             except OSError:  # the demo ended and closed the terminal
-                raise AssertionError(f"the demo ended before showing {words!r}:\n{self.text[-6000:]}") from None
+                raise AssertionError(f"the demo ended before showing {words!r}:\n{self.raw[-6000:]!r}") from None
+
+
+_CONTROL_SEQUENCE = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[=>])")
