@@ -110,6 +110,9 @@ class _Screen:
         return _CONTROL_SEQUENCE.sub("", self.raw)
 
     def type(self, keys: str) -> None:
+        """Keys typed at a person's pace after the prompt: readline readies the terminal just after showing the
+        prompt, and keys sent within that instant can be discarded."""
+        time.sleep(0.5)
         os.write(self.fd, keys.encode())
 
     def wait_for(self, words: str, times: int = 1, seconds: float = 60) -> None:
