@@ -41,3 +41,17 @@ def test_the_deploy_button_asks_only_for_what_exists_before_the_slack_app():
     assert {name for name in env if f"{name}=" not in example} == set()
     settings = {line.lstrip("# ").split("=")[0] for line in example.splitlines() if re.match(r"#? ?[A-Z_]+=", line)}
     assert settings - set(env) <= local_only
+
+
+def test_env_example_documents_every_setting_with_a_value_the_settings_accept(monkeypatch):
+    """A deployer copies `.env.example`: every setting is in it, and its example values load as they stand."""
+    from scr.settings import Settings
+
+    example = (ROOT / ".env.example").read_text()
+    assert [name.upper() for name in Settings.model_fields
+            if not re.search(rf"^#? ?{name.upper()}=", example, re.MULTILINE)] == []
+    values = dict(line.split("=", 1) for line in example.splitlines() if re.match(r"[A-Z_]+=.", line))
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    loaded = Settings(_env_file=None)
+    assert loaded.scr_rapid_review_from == "aware"  # the guidance's count, not a local variation
