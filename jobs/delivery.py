@@ -35,9 +35,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.blocks import notice_message
 from jobs import ledger
 from scr import db
-from scr.markup import terminal_text
 from scr.models import LedgerEntry
 from scr.notices import Notice
+from scr.present import TERMINAL
 from teams.cards import webhook_message
 
 log = logging.getLogger(__name__)
@@ -237,8 +237,8 @@ class ConsoleSender:
 
     def send(self, entry: LedgerEntry, deadline: float) -> None:
         body = json.loads(entry.body)
-        lines = [f"  {terminal_text(line.replace('`', ''))}" for line in body["lines"]]
-        print("\n".join([f"[{entry.channel}] {terminal_text(body['text'])}", *lines]), file=self.out)
+        lines = [f"  {TERMINAL.converts(line)}" for line in body["lines"]]
+        print("\n".join([f"[{entry.channel}] {TERMINAL.converts(body['text'])}", *lines]), file=self.out)
 
     def received(self, entry: LedgerEntry, deadline: float) -> bool:
         return False

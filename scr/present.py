@@ -2,21 +2,22 @@
 
 Each function writes its lines through a `Markup`, the few things an answer marks (bold, code, a user, a status
 icon, a command hint, text someone typed). `SLACK` writes Slack's mark-up, which `bot.blocks` lays out in Block Kit
-and which is also Slack's plain-text fallback; `TERMINAL` writes the same words for the `scr` command and the demo,
-without mark-up. A new destination is a new `Markup`, not a copy of these functions.
+and which is also Slack's plain-text fallback; `TEAMS` writes the Markdown of Adaptive Cards for `teams.cards`;
+`TERMINAL` writes the same words for the `scr` command and the demo, without mark-up. A new destination is a new
+`Markup`, not a copy of these functions. Messages worded elsewhere in Slack's mark-up (the service's answers and
+errors, notices) reach the other destinations through their `Markup.converts`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from scr import grammar as g
 from scr.deadlines import MilestoneState
-from scr.markup import slack_text, terminal_text
+from scr.markup import slack_text, teams_markdown, teams_text, terminal_safe, terminal_text
 from scr.models import DATE_FIELDS, ROLES
 from scr.report import ACTION_STATES, Report
 from scr.rulebook import TRANSITION_FROM, Guidance
@@ -51,19 +52,6 @@ def safe(text: str | None) -> str:
     return slack_text(text)
 
 
-# Bidirectional overrides and isolates: they make a terminal show text in another order than it is stored.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
-def terminal_safe(text: str | None) -> str:
-    """What a user typed, made inert in a terminal: control characters (escape sequences, bells, carriage returns,
-    bidirectional overrides) are shown as escapes such as `\\x1b`, never acted on. Everything else is as stored."""
-    return "".join(
-        char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) == "Cc" or char in _BIDI else char
-        for char in text or ""
-    )
-
-
 @dataclass(frozen=True)
 class Markup:
     """How one destination writes what an answer marks."""
@@ -73,21 +61,21 @@ class Markup:
     typed: Callable[[str | None], str]  # text a user typed (titles, reasons, actions): shown as stored, made inert
     user: Callable[[str], str]  # a user ID
     icons: Mapping[str, str]  # by milestone state, plus "alert"
-    command: str  # how a command is typed there: "/scr" in chat, "scr" in a shell
+    command: str  # how a command starts there: "/scr" in Slack, "scr" in a shell, nothing in Teams
     converts: Callable[[str], str]  # a message worded in Slack's mark-up (service answers, errors), for here
+    aside: str = ""  # what help adds about typing commands there
 
     def hint(self, words: str) -> str:
         """A command to type, e.g. `hint("list all")`."""
-        return self.code(f"{self.command} {words}")
+        return self.code(f"{self.command} {words}".lstrip())
 
 
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
-def _from_slack(text: str) -> str:
-    """A message from the service or the grammar, worded for Slack, for a terminal: mentions as IDs, hints as
-    `scr …`, no back-ticks or bold (`scr.markup` gives typed characters back) and no control characters."""
-    return terminal_text(_MENTION.sub(r"\1", text).replace("/scr ", "scr ").replace("`", ""))
+def _reworded(text: str, command: str) -> str:
+    """A message from the service or the grammar, worded for Slack, with mentions as IDs and hints as `command …`."""
+    return _MENTION.sub(r"\1", text).replace("/scr ", f"{command} ".lstrip())
 
 
 SLACK = Markup(
@@ -101,6 +89,17 @@ SLACK = Markup(
     converts=lambda text: text,
 )
 
+TEAMS = Markup(
+    bold=lambda text: f"**{text}**",
+    code=lambda text: f"`{text}`",  # TextBlocks have no code spans: the back-ticks mark it, as they are
+    typed=teams_text,
+    user=teams_text,
+    icons={"alert": "🚨", "overdue": "🚨", "met": "✅", "not needed": "➖", "not started": "❔", "due": "⏳"},
+    command="",  # the bare grammar in the bot's personal chat; in a channel after an @mention (`aside`)
+    converts=lambda text: teams_markdown(_reworded(text, "")),
+    aside="In a channel, mention me first: `@scr-bot status`. I answer there in our personal chat.",
+)
+
 TERMINAL = Markup(
     bold=str,
     code=str,
@@ -108,7 +107,8 @@ TERMINAL = Markup(
     user=str,
     icons={"alert": "!!", "overdue": "!!", "met": "ok", "not needed": "--", "not started": "??", "due": ".."},
     command="scr",
-    converts=_from_slack,
+    # No back-ticks or bold (`scr.markup` gives typed characters back) and no control characters.
+    converts=lambda text: terminal_text(_reworded(text, "scr").replace("`", "")),
 )
 
 
@@ -203,9 +203,9 @@ def detail_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
     dates = [f"{name} {getattr(review, name).isoformat()}" for name in DATE_FIELDS[:13] if getattr(review, name)]
     lines.append("Dates: " + (", ".join(dates) if dates else "none recorded"))
     if review.url:
-        lines.append(f"Published at: {safe(review.url)}")
+        lines.append(f"Published at: {m.typed(review.url)}")
     if review.decision == "no-review":
-        lines.append(f"Reason for no review: {safe(review.decision_reason) or 'not recorded'}")
+        lines.append(f"Reason for no review: {m.typed(review.decision_reason) or 'not recorded'}")
     if review.withheld:
         lines.append(f"Reason not published: {m.typed(review.withheld_reason) or 'not recorded'}")
     for state in assessment.milestones:
@@ -302,9 +302,9 @@ def help_lines(topic: str | None = None, m: Markup = SLACK, extra: Mapping[str, 
     usages = {**g.USAGE, **(extra or {})}
     if topic in usages:
         return [m.hint(usages[topic])]
-    return [f"{m.bold('scr-bot')} keeps serious case reviews on time. Commands ({m.code(f'{m.command} VERB …')}):",
+    return [f"{m.bold('scr-bot')} keeps serious case reviews on time. Commands ({m.hint('VERB …')}):",
             *(f"• {m.hint(usage)}" for usage in usages.values()),
-            'Dates are YYYY-MM-DD or today; values with spaces go in "double quotes".']
+            'Dates are YYYY-MM-DD or today; values with spaces go in "double quotes".', *filter(None, [m.aside])]
 
 
 CHAT_ROWS = 20  # reviews listed in a chat summary; the paper lists every one

@@ -239,7 +239,7 @@ class TeamsBot:
                                                                                        cards.CANCEL):
             return cards.error_card("That button is not one of this bot's.")
         if step == cards.CANCEL:
-            return cards.text_card(f"Nothing was changed for `{reference}`.")
+            return cards.text_card(f"Nothing was changed for {cards.TEAMS.code(cards.TEAMS.typed(reference))}.")
         doing = {PUBLISH: "mark reviews published", REFER: "record referrals", SNOOZE: "snooze notices"}[base]
         saved = False
         try:

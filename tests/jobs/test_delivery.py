@@ -1,5 +1,6 @@
 """Delivery against a fake Slack on loopback: each notice once, refusals retried, nothing lost or doubled."""
 
+import io
 import json
 import logging
 import threading
@@ -7,13 +8,16 @@ import time
 from collections import Counter
 from datetime import date, datetime, timedelta
 from functools import partial
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
 from jobs import ledger
-from jobs.delivery import SlackSender, deliver
+from jobs.delivery import ConsoleSender, SlackSender, deliver
 from jobs.run import run_once, still_due, worker_name
+from scr.markup import slack_text
 from scr.models import LedgerEntry
+from scr.notices import Notice
 from tests.conftest import LONDON
 
 
@@ -215,3 +219,13 @@ def test_without_the_history_scopes_an_unknown_outcome_is_sent_again_not_lost(ru
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING] == [
         f"notice {key}: cannot look for it in Slack, so it is sent again: reinstall the app from manifest.json to "
         "grant its history scopes"]
+
+
+def test_the_console_shows_a_notice_as_plain_inert_text():
+    out = io.StringIO()
+    sender = ConsoleSender(out)
+    title, reason = slack_text("Child `A`*"), slack_text("trial\x1b[2J")
+    notice = Notice("overdue", "review:1", "2026-11-25", "#scr", f"*LATE* {title} is overdue",
+                    (f"Owner <@U012AB3CD>: `/scr status LATE` ({reason})",), "LATE")
+    sender.send(SimpleNamespace(channel="#scr", body=json.dumps(sender.render(notice))), deadline=0)
+    assert out.getvalue() == "[#scr] LATE Child `A`* is overdue\n  Owner U012AB3CD: scr status LATE (trial\\x1b[2J)\n"

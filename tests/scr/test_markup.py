@@ -9,7 +9,7 @@ from sqlalchemy import update
 from bot import blocks
 from scr import grammar
 from scr.grammar import CommandError
-from scr.markup import slack_text, teams_markdown, terminal_text
+from scr.markup import slack_text, teams_markdown, terminal_safe, terminal_text
 from scr.models import Review
 from scr.notices import Notice
 from teams.cards import answer_card, notice_card
@@ -74,3 +74,6 @@ def test_the_terminal_shows_control_characters_as_escapes(run, sessions, monkeyp
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     assert r"SCR-1 Child\x1b]0;owned\x07 \x1b[2J\u202eA *x*" in out
     assert terminal_text("*Bold* " + slack_text("a*b*_c_ <d> &")) == "Bold a*b*_c_ <d> &"
+    # One format: our own lines keep their breaks; in a typed value a line break could forge a line of output.
+    assert terminal_text("a\tb\nc\r\x9b") == "a\tb\nc\\x0d\\x9b"
+    assert terminal_safe("a\tb\nc\r\u2066") == r"a\x09b\x0ac\x0d\u2066"

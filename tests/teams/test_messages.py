@@ -69,6 +69,21 @@ def test_an_admin_grants_by_mention_and_the_grant_keys_on_the_object_id(teams_we
             teams_user(JANE_OID)
 
 
+def test_help_and_hints_say_what_to_type_in_teams(teams_web, bot_framework, run):
+    run(f"grant {ASKER_OID} viewer")
+    assert post(teams_web, activity(bot_framework, "help", channel=True), bot_framework.activity_token())[0] == 200
+    (helped,) = bot_framework.activities(PERSONAL)
+    lines = texts(card_of(helped))
+    assert "Commands (`VERB …`)" in lines[0] and "• `status [REF]`" in lines
+    assert lines[-1].startswith("In a channel, mention me first: `@scr-bot status`")
+    for line in ("status SCR-404", "frobnicate"):  # the service's and the grammar's own hints
+        assert post(teams_web, activity(bot_framework, line), bot_framework.activity_token())[0] == 200
+    answers = [texts(card_of(answer))[0] for answer in bot_framework.activities(PERSONAL)[1:]]
+    assert answers == ["⚠️ Review `SCR-404` not found. `list all` shows every review.",
+                       "⚠️ I don't know the command `frobnicate`. Try `help` to see what I can do."]
+    assert "/scr" not in " ".join(lines + answers)
+
+
 def test_a_viewer_cannot_write(teams_web, bot_framework, sessions):
     assert post(teams_web, activity(bot_framework, "new SCR-2 initiated=2026-03-02"),
                 bot_framework.activity_token())[0] == 200
