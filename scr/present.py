@@ -189,14 +189,12 @@ def milestone_line(state: MilestoneState, m: Markup = SLACK, held: bool = False)
 def detail_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
     """The review in full, one line per fact, in the order a chair reads them."""
     review, assessment = detail.review, detail.assessment
-    six_months = ("ended by the decision not to hold a review" if review.decision == "no-review" else
-                  due_phrase(assessment.due, assessment.days_left, open_=assessment.overdue or review.is_open, m=m))
     deadline = next(milestone.label for milestone in detail.rulebook.milestones if milestone.deadline)
     lines = [
         f"{m.bold(review.reference)} {m.typed(review.title)}".rstrip(),
         f"Regime: {detail.rulebook.title}",
         f"Stage: {assessment.stage}",
-        f"{deadline}: {six_months}",
+        f"{deadline}: {_deadline_phrase(detail, m)}",
     ]
     if review.reviewer:
         lines.append(f"Independent reviewer: {m.typed(review.reviewer)}")
@@ -221,6 +219,21 @@ def detail_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
             lines.append(f"Held by parallel proceedings ({until}; overdue escalations paused): "
                          f"{m.typed(review.delay_reason)}")
     return lines
+
+
+def _deadline_phrase(detail: ReviewDetail, m: Markup) -> str:
+    """The statutory deadline (six months) in the headline: met (on time or late), ended, or as due."""
+    review, assessment = detail.review, detail.assessment
+    if review.decision == "no-review":
+        return "ended by the decision not to hold a review"
+    state = next((state for state in assessment.milestones if state.milestone.deadline), None)
+    if state is not None and state.state == "met":
+        if state.due is None:
+            return f"done {state.met_on.isoformat()}"
+        late = (state.met_on - state.due).days
+        return (f"due {state.due.isoformat()}, done {state.met_on.isoformat()} "
+                f"({f'{days(late)} late' if late > 0 else 'on time'})")
+    return due_phrase(assessment.due, assessment.days_left, open_=assessment.overdue or review.is_open, m=m)
 
 
 def timeline_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:

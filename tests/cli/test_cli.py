@@ -93,3 +93,18 @@ def test_a_bad_report_request_is_one_line(scr):
     status, _, err = scr("report", "--from", "2026-02-01", "--to", "2026-01-01")
     assert status == 1 and "after it ends" in err
     assert scr("report", "--format", "pdf")[0] == 2
+
+
+@pytest.mark.parametrize(("completed", "headline"), [
+    ("2019-06-03", "Completion of the final report: due 2019-07-10, done 2019-06-03 (on time)"),
+    ("2019-07-15", "Completion of the final report: due 2019-07-10, done 2019-07-15 (5 days late)"),
+    (None, "Completion of the final report: due 2019-07-10, "),  # then "N days overdue", N counted to today
+])
+def test_the_headline_says_whether_the_six_months_were_met(scr, completed, headline):
+    """An SCR has no publication deadline: once completed, its headline never calls it overdue (DOMAIN.md)."""
+    scr("new", "C1", "initiated=2019-01-10", "regime=scr")
+    if completed:
+        scr("complete", "C1", f"on={completed}")
+    line = next(line for line in scr("status", "C1")[1].splitlines() if line.startswith("Completion"))
+    assert line.startswith(headline)
+    assert line.endswith("overdue") == (completed is None)
