@@ -199,6 +199,44 @@ USAGE = {
     "roles": "roles",
 }
 
+# What `help VERB` says of each, after its form.
+ABOUT = {
+    "help": "Lists the commands; help VERB tells more of one; help rules lists the rules the bot applies, each with "
+            "its source and whether it is confirmed.",
+    "status": "Without REF: every open review, soonest deadline first, overdue and held ones flagged. With REF: one "
+              "review in full: its dates, its timeline (done, due, not needed, not recorded), hold and actions.",
+    "list": "The reviews in one state: open (the default), overdue, held (a hold runs), withheld, published, or all.",
+    "new": "Records a new review. Its regime follows its date (initiated, else aware, else incident, else today); "
+           "regime= is for the transition, when either was possible. Give a pseudonym such as \"Child A\", never "
+           "a name.",
+    "update": "Changes a review's details, or corrects a date already recorded (the audit trail keeps the old "
+              "value). A date that an event verb records (rapid, decide, complete, copy, publish, withhold, refer) "
+              "is first recorded with that verb.",
+    "rapid": "LCSPRs: records the rapid review (on=, else today) and, with sent=, the day it went to the Panel.",
+    "decide": "Records the decision whether to hold a review: review records the initiation; no-review, with its "
+              "reason, ends the deadlines (an SCR's decision not to initiate must still be told to the national "
+              "panel: refer).",
+    "complete": "Records the final report's completion: for an SCR, what meets the six months.",
+    "copy": "Records the copy sent before publication: for an SCR to the DfE and Ofsted, for an LCSPR to the Panel "
+            "and the Secretary of State.",
+    "publish": "Records the publication (on=, else today), with the address it is published at (url=https://…).",
+    "withhold": "Records a decision not to publish, with its reason; the decision then needs referring to the "
+                "national panel (refer).",
+    "refer": "Records the referral to the national panel of a decision not to publish (or an SCR's decision not to "
+             "initiate).",
+    "delay": "Records a hold for parallel proceedings (a trial, an inquest): overdue escalations pause until the "
+             "until= date; told= is the day the Panel and the Secretary of State were told (LCSPRs). delay REF clear "
+             "ends it.",
+    "action": "The review's action plan: add an action with its owner and due date, mark it done with its evidence, "
+              "and later record whether it worked (impact).",
+    "history": "The review's audit trail: every change, who made it and when, with the old and new values.",
+    "report": "The board's report for a period (else the last twelve months): timeliness, referrals, publication, "
+              "and whether the lessons were acted on. With share, it is posted to the channel.",
+    "grant": "Admins only: gives someone a role: viewer reads, editor also records, admin also grants.",
+    "revoke": "Admins only: takes someone's role away.",
+    "roles": "Who holds which role.",
+}
+
 LIST_FILTERS = ("open", "overdue", "held", "withheld", "published", "all")
 # Dates an event verb records (`publish`, `rapid` …): `update` corrects them once recorded, never sets them first.
 CORRECTIONS = ("rapid", "rapid_sent", "decided", "completed", "copied", "published", "withheld", "referred")

@@ -13,14 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from scr import grammar as g
 from scr.deadlines import MilestoneState
 from scr.markup import slack_text, teams_markdown, teams_text, terminal_safe, terminal_text
 from scr.models import DATE_FIELDS, ROLES
 from scr.report import ACTION_STATES, Report
-from scr.rulebook import TRANSITION_FROM, Guidance
+from scr.rulebook import CSPRP, TRANSITION_FROM, Guidance
 from scr.service import (
     WITHHELD_TEXT,
     Done,
@@ -291,9 +291,14 @@ def role_lines(roles: RoleList, m: Markup = SLACK) -> list[str]:
 
 def rules_lines(rulebooks: Guidance) -> list[str]:
     """`help rules`: what the bot enforces, printed from the rulebooks themselves, each rule with its source."""
-    lines = [f"Reviews decided on or after {rulebooks.lcspr_from.isoformat()} (SCR_LCSPR_FROM) are LCSPRs; before "
-             f"{TRANSITION_FROM.isoformat()}, SCRs; in between, `regime=` chooses. Decisions not to publish go to the "
-             f"national panel from {rulebooks.panel_from.isoformat()} (SCR_PANEL_FROM)."]
+    last_choice = (rulebooks.lcspr_from - timedelta(days=1)).isoformat()
+    lines = [f"A review's regime follows its initiated date (else aware, else incident, else today): before "
+             f"{TRANSITION_FROM.isoformat()} an SCR; from {rulebooks.lcspr_from.isoformat()} (SCR_LCSPR_FROM) an "
+             f"LCSPR; from {TRANSITION_FROM.isoformat()} to {last_choice}, an SCR unless `regime=lcspr` says "
+             f"otherwise.",
+             f"Decisions not to initiate or not to publish taken from {rulebooks.panel_from.isoformat()} "
+             f"(SCR_PANEL_FROM) go to the national panel of independent experts; from {TRANSITION_FROM.isoformat()}, "
+             f"to {CSPRP}; an LCSPR's, to the Panel and the Secretary of State."]
     for book in rulebooks.values():
         lines.append(f"*{book.title}*")
         for m in book.milestones:
@@ -302,9 +307,12 @@ def rules_lines(rulebooks: Guidance) -> list[str]:
             period = "on the day of" if m.period.amount == 0 else f"{m.period} {when}"
             met = " or ".join(m.met_by)
             kind = "escalates when late" if m.escalates else "reminds, never escalates"
+            needs = f"; no deadline until {' and '.join(m.needs)} is recorded" if m.needs else ""
             confirmed = "confirmed" if m.confirmed else "*unconfirmed*"
-            lines.append(f"• {m.label.format(panel='the national panel')}: {period} *{start}*, met by *{met}*; "
-                         f"{kind}. Source: {m.source} ({confirmed}).")
+            label = m.label.format(panel="the Panel and the Secretary of State" if book.regime == "lcspr" else
+                                   "the national panel")
+            lines.append(f"• {label}: {period} *{start}*, met by *{met}*{needs}; {kind}. Source: {m.source} "
+                         f"({confirmed}).")
     lines.append("A decision not to hold a review (`decide REF no-review`) ends every deadline but the SCR's referral; "
                  "a running hold (`delay`) pauses overdue escalations.")
     return lines
@@ -314,7 +322,7 @@ def help_lines(topic: str | None = None, m: Markup = SLACK, extra: Mapping[str, 
     """The verbs and their forms; `extra` adds a destination's own verbs (the shell's import, export, …)."""
     usages = {**g.USAGE, **(extra or {})}
     if topic in usages:
-        return [m.hint(usages[topic])]
+        return [m.hint(usages[topic]), *filter(None, [g.ABOUT.get(topic)])]
     return [f"{m.bold('scr-bot')} keeps serious case reviews on time. Commands ({m.hint('VERB …')}):",
             *(f"• {m.hint(usage)}" for usage in usages.values()),
             'Dates are YYYY-MM-DD or today; values with spaces go in "double quotes".', *filter(None, [m.aside])]

@@ -5,7 +5,7 @@ and import. It raises `CommandError` naming the field to fix, so that nothing ha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 from scr.deadlines import add_months
@@ -130,8 +130,9 @@ def settle_regime(current: str | None, chosen: str | None, dates: Mapping[str, d
                      if field == "today" else f"whose {field} date is {day.isoformat()}")
             raise CommandError(
                 f"A review {which} is {_regime_name(allowed[0])}, not "
-                f"{_regime_name(chosen)}: the choice exists only from {TRANSITION_FROM.isoformat()} to "
-                f"{guidance.lcspr_from.isoformat()} (SCR_LCSPR_FROM). Leave regime= out.", "regime")
+                f"{_regime_name(chosen)}: the choice exists only for dates from {TRANSITION_FROM.isoformat()} to "
+                f"{guidance.lcspr_from - timedelta(days=1)} (the day before SCR_LCSPR_FROM). Leave regime= out.",
+                "regime")
         return chosen
     return current if current in allowed else allowed[0]
 

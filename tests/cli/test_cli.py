@@ -108,3 +108,11 @@ def test_the_headline_says_whether_the_six_months_were_met(scr, completed, headl
     line = next(line for line in scr("status", "C1")[1].splitlines() if line.startswith("Completion"))
     assert line.startswith(headline)
     assert line.endswith("overdue") == (completed is None)
+
+
+@pytest.mark.parametrize("verb", ["status", "new", "update", "rapid", "decide", "delay", "refer", "grant", "import"])
+def test_help_verb_tells_what_the_verb_does_after_its_form(scr, verb):
+    status, out, _ = scr("help", verb)
+    form, *more = out.strip().splitlines()
+    assert status == 0 and form.startswith(f"scr {verb}")
+    assert len(" ".join(more)) > 40  # a sentence of what it does, not only the form

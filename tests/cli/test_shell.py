@@ -125,4 +125,7 @@ def test_help_rules_prints_the_rulebooks_with_their_sources_without_a_database(s
     assert "Child Safeguarding Practice Review Panel" in out or "national panel" in out
     assert "unconfirmed" in out.lower()
     assert "scr import" not in out  # the rules, not the list of verbs
+    assert "from 2018-06-29 to 2019-09-28, an SCR unless regime=lcspr" in out  # the last day a choice exists
+    assert "Decision not to publish justified to the Panel and the Secretary of State" in out
+    assert "Rapid review: 15 working days after aware (else incident), met by rapid; no deadline until notified" in out
     assert not nowhere.exists()
