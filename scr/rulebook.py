@@ -140,10 +140,12 @@ LCSPR = Rulebook(
                   ("published",), "The partners' own date: reminded, never escalated", ended_by=("withheld",),
                   escalates=False),
         Milestone("referral", "Decision not to publish justified to {panel}", ("withheld",), Period(0, "days"),
-                  ("referred",), "WT2018 as recalled, not yet checked against its text", confirmed=False, applies_if=("withheld",), referral=True),
+                  ("referred",), "WT2018 as recalled, not yet checked against its text", confirmed=False,
+                  applies_if=("withheld",), referral=True),
         Milestone("hold_told", "Delay told to the Panel and the Secretary of State", ("delay_from",),
-                  Period(0, "days"), ("delay_told",), "WT2018 as recalled, not yet checked against its text: tell them why publication waits", confirmed=False,
-                  applies_if=("delay_reason",), escalates=False),
+                  Period(0, "days"), ("delay_told",),
+                  "WT2018 as recalled, not yet checked against its text: tell them why publication waits",
+                  confirmed=False, applies_if=("delay_reason",), escalates=False),
     ),
 )
 
