@@ -20,7 +20,7 @@ from scr.deadlines import MilestoneState
 from scr.markup import slack_text, teams_markdown, teams_text, terminal_safe, terminal_text
 from scr.models import DATE_FIELDS, ROLES
 from scr.report import ACTION_STATES, Report
-from scr.rulebook import CSPRP, TRANSITION_FROM, Guidance
+from scr.rulebook import CHOICES, CSPRP, TRANSITION_FROM, Guidance
 from scr.service import (
     WITHHELD_TEXT,
     Done,
@@ -315,6 +315,10 @@ def rules_lines(rulebooks: Guidance) -> list[str]:
                          f"({confirmed}).")
     lines.append("A decision not to hold a review (`decide REF no-review`) ends every deadline but the SCR's referral; "
                  "a running hold (`delay`) pauses overdue escalations.")
+    changed = ", ".join(f"{rule}={choice}" for rule, choice in rulebooks.rules)
+    lines.append(f"This partnership's changes to unconfirmed rules (SCR_RULES): {changed}." if changed else
+                 f"Unconfirmed rules can be changed with SCR_RULES, e.g. SCR_RULES=\"scr.copy=off, lcspr.copy=10 "
+                 f"working days\" (each RULE={CHOICES}).")
     return lines
 
 

@@ -6,6 +6,7 @@ their `source`, so that a partnership checking them sees which to confirm.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -159,6 +160,7 @@ class Guidance(Mapping[str, Rulebook]):
     books: Mapping[str, Rulebook]
     lcspr_from: date = TRANSITION_TO
     panel_from: date = date(2013, 4, 15)
+    rules: tuple[tuple[str, str], ...] = ()  # SCR_RULES: the unconfirmed rules this partnership changed
 
     def __getitem__(self, regime: str) -> Rulebook:
         return self.books[regime]
@@ -170,7 +172,7 @@ class Guidance(Mapping[str, Rulebook]):
         return len(self.books)
 
     def __hash__(self) -> int:
-        return hash((tuple(self.books.items()), self.lcspr_from, self.panel_from))
+        return hash((tuple(self.books.items()), self.lcspr_from, self.panel_from, self.rules))
 
     def regimes_on(self, day: date) -> tuple[str, ...]:
         """The regimes a review dated `day` may follow; the first is the one it follows unless told otherwise."""
@@ -184,13 +186,55 @@ class Guidance(Mapping[str, Rulebook]):
 RULEBOOKS = Guidance(BOOKS)
 
 
+# SCR_RULES: what a partnership may make of an unconfirmed rule (DOMAIN.md: they "must stay configurable").
+CHOICES = "off, remind, escalate, or a period such as 14 days, 7 working days, 1 month"
+_PERIOD = re.compile(r"(\d{1,3}) (day|working day|month)s?")
+
+
+def parse_rules(text: str) -> tuple[tuple[str, str], ...]:
+    """SCR_RULES ("scr.copy=off, lcspr.copy=10 working days") as (rule, choice) pairs, each checked: only an
+    unconfirmed rule may change, to off, remind, escalate or another period. A ValueError says what was wrong."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, choice = (word.strip().lower() for word in item.partition("="))
+        regime, _, name = key.partition(".")
+        rule = next((m for m in BOOKS[regime].milestones if m.name == name), None) if regime in BOOKS else None
+        if not sep or rule is None:
+            unconfirmed = ", ".join(f"{book.regime}.{m.name}" for book in BOOKS.values() for m in book.milestones
+                                    if not m.confirmed)
+            raise ValueError(f"{item!r} is not RULE=CHOICE with an unconfirmed rule: one of {unconfirmed}")
+        if rule.confirmed:
+            raise ValueError(f"{key} is a confirmed rule ({rule.source}): only unconfirmed rules can be changed")
+        if choice not in ("off", "remind", "escalate") and not _PERIOD.fullmatch(choice):
+            raise ValueError(f"{key}={choice!r}: the choice must be {CHOICES}")
+        pairs.append((key, choice))
+    return tuple(pairs)
+
+
+def _configured(book: Rulebook, name: str, choice: str) -> Rulebook:
+    if choice == "off":
+        return replace(book, milestones=tuple(m for m in book.milestones if m.name != name))
+    rule = book.milestone(name)
+    if choice in ("remind", "escalate"):
+        rule = replace(rule, escalates=choice == "escalate")
+    else:
+        amount, unit = _PERIOD.fullmatch(choice).groups()
+        rule = replace(rule, period=Period(int(amount), {"day": "days", "working day": "working_days",
+                                                         "month": "months"}[unit]))
+    return replace(book, milestones=tuple(rule if m.name == name else m for m in book.milestones))
+
+
 @cache
 def rulebooks(rapid_review_from: str = "aware", lcspr_from: date = TRANSITION_TO,
-              panel_from: date = date(2013, 4, 15)) -> Guidance:
-    """The rulebooks with the partnership's choices (SCR_RAPID_REVIEW_FROM, SCR_LCSPR_FROM, SCR_PANEL_FROM)."""
+              panel_from: date = date(2013, 4, 15), rules: tuple[tuple[str, str], ...] = ()) -> Guidance:
+    """The rulebooks with the partnership's choices (SCR_RAPID_REVIEW_FROM, SCR_LCSPR_FROM, SCR_PANEL_FROM, and
+    SCR_RULES for the unconfirmed rules)."""
     books = {regime: replace(book, panel_from=panel_from) for regime, book in BOOKS.items()}
     if rapid_review_from == "notified":
         rapid = replace(LCSPR.milestone("rapid_review"), starts=("notified",))
         books["lcspr"] = replace(books["lcspr"], milestones=tuple(rapid if m.name == "rapid_review" else m
                                                                    for m in LCSPR.milestones))
-    return Guidance(books, lcspr_from, panel_from)
+    for key, choice in rules:
+        regime, _, name = key.partition(".")
+        books[regime] = _configured(books[regime], name, choice)
+    return Guidance(books, lcspr_from, panel_from, rules)

@@ -15,7 +15,7 @@ import platformdirs
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from scr.rulebook import TRANSITION_FROM, TRANSITION_TO, Guidance, rulebooks
+from scr.rulebook import TRANSITION_FROM, TRANSITION_TO, Guidance, parse_rules, rulebooks
 from scr.users import OBJECT_ID, teams_user
 
 # Microsoft's public cloud: where the Bot Framework's signing keys and the sign-in service are.
@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # to publish began to go to the national panel.
     scr_lcspr_from: date = date(2019, 9, 29)
     scr_panel_from: date = date(2013, 4, 15)
+    # The unconfirmed rules this partnership set otherwise, e.g. "scr.copy=off, lcspr.copy=10 working days".
+    scr_rules: str = ""
     # Days after an action is done at which its owner is asked whether it worked (the impact review).
     scr_impact_review_days: int = Field(90, ge=1, le=3650)
     # The board's report on a schedule (for the month or quarter just ended), and the channel it goes to.
@@ -216,10 +218,17 @@ class Settings(BaseSettings):
             raise ValueError(f"must be a date within the national transition, {TRANSITION_FROM} to {TRANSITION_TO}")
         return value
 
+    @field_validator("scr_rules")
+    @classmethod
+    def _rules(cls, value: str) -> str:
+        parse_rules(value)
+        return value
+
     @property
     def guidance(self) -> Guidance:
         """The rulebooks with this partnership's dates and choices."""
-        return rulebooks(self.scr_rapid_review_from, self.scr_lcspr_from, self.scr_panel_from)
+        return rulebooks(self.scr_rapid_review_from, self.scr_lcspr_from, self.scr_panel_from,
+                         parse_rules(self.scr_rules))
 
     @property
     def timezone(self) -> ZoneInfo:

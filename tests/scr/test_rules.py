@@ -6,7 +6,7 @@ import pytest
 
 from scr.deadlines import assess
 from scr.notices import NoticeRules, plan_notices
-from scr.rulebook import LCSPR, RULEBOOKS, SCR, rulebooks
+from scr.rulebook import LCSPR, RULEBOOKS, SCR, parse_rules, rulebooks
 from tests.scr.records import ReviewFacts as R
 
 D = date.fromisoformat
@@ -19,8 +19,8 @@ def state(review, as_of, name, book=None):
     return assess(review, D(as_of), book).state(name)
 
 
-def kinds(reviews, as_of, last=None):
-    return [(n.kind, n.window) for n in plan_notices(reviews, [], D(as_of), RULES, RULEBOOKS, last or {}, {})]
+def kinds(reviews, as_of, last=None, guidance=RULEBOOKS):
+    return [(n.kind, n.window) for n in plan_notices(reviews, [], D(as_of), RULES, guidance, last or {}, {})]
 
 
 @pytest.mark.parametrize("regime", ["scr", "lcspr"])
@@ -142,3 +142,21 @@ def test_a_withheld_lcspr_still_owes_its_improvements():
     assert state(review, "2026-08-10", "improvements").due == D("2026-09-02")
     review.published = D("2026-08-20")
     assert state(review, "2026-08-20", "improvements").state == "met"
+
+
+def test_a_partnership_sets_its_unconfirmed_rules_otherwise():
+    """DOMAIN.md: unconfirmed rules stay configurable (SCR_RULES): off, remind, escalate or another period."""
+    review = R(initiated=D("2026-05-01"), planned=D("2026-09-15"))
+    assert ("copy.overdue", "2026-09-07") in kinds([review], "2026-09-07")
+    longer = rulebooks(rules=parse_rules("lcspr.copy=10 working days"))
+    assert assess(review, D("2026-08-01"), longer["lcspr"]).state("copy").due == D("2026-09-01")
+    def copy_channels(guidance):
+        return [notice.channel for notice in plan_notices([review], [], D("2026-09-07"), RULES, guidance, {}, {})
+                if notice.kind.startswith("copy")]
+
+    assert copy_channels(RULEBOOKS) == ["CESC"]
+    assert copy_channels(rulebooks(rules=parse_rules("lcspr.copy=remind"))) == ["CREMIND"]  # a reminder instead
+    off = rulebooks(rules=parse_rules("lcspr.copy=off"))
+    assert "copy" not in {m.name for m in off["lcspr"].milestones}
+    assert not [kind for kind, _ in kinds([review], "2026-09-07", guidance=off) if kind.startswith("copy")]
+    assert off["scr"].milestone("copy") == SCR.milestone("copy")  # the other regime's rule is untouched

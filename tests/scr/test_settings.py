@@ -49,6 +49,9 @@ def test_environment_and_the_users_dotenv_but_not_the_current_folders(monkeypatc
     ("TEAMS_OPENID_URL", "http://login.botframework.com/v1/.well-known/openidconfiguration",
      "TEAMS_OPENID_URL: must be an https:// URL ending in /openidconfiguration"),
     ("TEAMS_LOGIN_URL", "login.microsoftonline.com", "TEAMS_LOGIN_URL: must be an https:// URL"),
+    ("SCR_RULES", "scr.completion=off", "SCR_RULES: scr.completion is a confirmed rule"),
+    ("SCR_RULES", "lcspr.copy=soon", "SCR_RULES: lcspr.copy='soon': the choice must be off, remind, escalate"),
+    ("SCR_RULES", "copy=off", "SCR_RULES: 'copy=off' is not RULE=CHOICE with an unconfirmed rule: one of scr.copy"),
 ])
 def test_a_malformed_value_names_the_variable_in_one_line(monkeypatch, name, value, words):
     monkeypatch.setenv(name, value)
