@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, or_, select, text
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from scr import db
 from scr import grammar as g
@@ -249,8 +249,9 @@ def list_reviews(
 
 def review_detail(ctx: Context, reference: str, role: str | None) -> ReviewDetail:
     """The review in full for a reader holding `role` (which says whether to offer the edit buttons)."""
-    query = select(Review).where(Review.reference_key == reference.upper()).options(selectinload(Review.actions))
-    review = ctx.session.scalar(query)
+    # One query, the review joined to its few actions, rather than a second round trip for them.
+    query = select(Review).where(Review.reference_key == reference.upper()).options(joinedload(Review.actions))
+    review = ctx.session.execute(query).unique().scalar_one_or_none()
     if review is None:
         find_review(ctx.session, reference)  # raises the "not found" answer
     book = ctx.rulebook(review)

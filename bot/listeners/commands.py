@@ -84,8 +84,18 @@ def open_form(client: WebClient, runtime, trigger_id: str, verb: str, reference:
     client.views_open(trigger_id=trigger_id, view=view)
 
 
+def may_ask_for_a_report(command: dict) -> bool:
+    """Whether the command's text could be `report …` (a cheap over-estimate: `send_charts` parses it)."""
+    return "report" in command.get("text", "").lower()
+
+
 def register(app: App, runtime) -> None:
-    app.command("/scr")(
-        ack=lambda ack, command, client: handle_scr(ack, command, client, runtime),
-        lazy=[lambda command, client, respond: send_charts(command, client, respond, runtime)],
+    def answer(ack: Ack, command: dict, client: WebClient) -> None:
+        handle_scr(ack, command, client, runtime)
+
+    # Bolt copies the request and starts a thread for a lazy listener on every request it matches: only a command
+    # that may be `report` pays for that, not every `status`.
+    app.command("/scr", matchers=[may_ask_for_a_report])(
+        ack=answer, lazy=[lambda command, client, respond: send_charts(command, client, respond, runtime)],
     )
+    app.command("/scr")(answer)
