@@ -109,10 +109,13 @@ class _Screen:
     def text(self) -> str:
         return _CONTROL_SEQUENCE.sub("", self.raw)
 
-    def type(self, keys: str) -> None:
-        """Keys typed at a person's pace after the prompt: readline readies the terminal just after showing the
-        prompt, and keys sent within that instant can be discarded."""
-        time.sleep(0.5)
+    def type(self, keys: str, seconds: float = 60) -> None:
+        """Keys typed once readline has the terminal (canonical mode off): keys sent while it readies the terminal,
+        just after the prompt shows, can be discarded."""
+        deadline = time.monotonic() + seconds
+        while termios.tcgetattr(self.fd)[3] & termios.ICANON:
+            assert time.monotonic() < deadline, f"readline never took the terminal:\n{self.raw[-2000:]!r}"
+            time.sleep(0.01)
         os.write(self.fd, keys.encode())
 
     def wait_for(self, words: str, times: int = 1, seconds: float = 60) -> None:
