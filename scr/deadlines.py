@@ -168,7 +168,8 @@ def _milestone_state(review: ReviewDates, milestone: Milestone, as_of: date, boo
         return state("not needed")
     if milestone.referral and start is not None and book.panel_on(start) is None:
         return state("not needed")  # decided before the national panel existed (SCR_PANEL_FROM)
-    if any(getattr(review, f) is not None for f in milestone.lapses_with):
+    if any(getattr(review, f) is not None for f in milestone.lapses_with) or \
+            any(getattr(review, f) is not None and getattr(review, f) < as_of for f in milestone.ends_on):
         return state("not recorded")
     missing = next((f for f in milestone.needs if getattr(review, f) is None), None)
     if start is None or missing is not None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol
 
-from scr.deadlines import ReviewDates, assess, is_working_day, next_working_day
+from scr.deadlines import ReviewDates, assess, is_working_day, next_working_day, shift
 from scr.present import days, report_lines, safe
 from scr.report import Report
 from scr.rulebook import Rulebook
@@ -136,7 +136,7 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
                 yield Notice(kind, subject, as_of.isoformat(), rules.escalation_channel,
                              f"Escalation: {state.label} for {name} is overdue: it was due {state.due.isoformat()}, "
                              f"{days(-state.days_left)} ago.", held, review.reference, (*buttons, SNOOZE))
-            else:
+            elif as_of <= shift(state.due, milestone.reminds_for):
                 yield Notice(kind, subject, as_of.isoformat(), rules.reminder_channel,
                              f"Reminder: {state.label} for {name} was due {state.due.isoformat()} "
                              f"({days(-state.days_left)} ago) and is not recorded yet.", held, review.reference,

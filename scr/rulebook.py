@@ -49,8 +49,12 @@ class Milestone:
     needs: tuple[str, ...] = ()
     ended_by: tuple[str, ...] = ()
     lapses_with: tuple[str, ...] = ()
+    ends_on: tuple[str, ...] = ()
     # An unmet milestone that escalates goes to the escalation channel; one that does not is a repeated reminder.
     escalates: bool = True
+    # One that does not escalate is reminded for this long after its date, then only `status` shows it: a reminder
+    # that never stops is one nobody reads.
+    reminds_for: Period = Period(28, "days")
     # The review's own six months: past it, the review is overdue.
     deadline: bool = False
     # A referral to the national panel: needed only for decisions taken from SCR_PANEL_FROM; `{panel}` in the label
@@ -104,8 +108,8 @@ SCR = Rulebook(
                   ("completed", "withheld"), "WT2013/2015: complete within 6 months of the decision to initiate",
                   deadline=True),
         Milestone("copy", "Copy to the DfE and Ofsted", ("planned",), Period(7, "days"), ("copied",),
-                  "One week before publication", confirmed=False, before=True, ended_by=("withheld",),
-                  lapses_with=("published",)),
+                  "One week before publication; reminded only until the planned date", confirmed=False, before=True,
+                  ended_by=("withheld",), lapses_with=("published",), ends_on=("planned",), escalates=False),
         Milestone("planned", "Planned publication (the board's date)", ("planned",), Period(0, "days"),
                   ("published",), "No statutory timescale for publication (parliamentary answer 68088, 2017): "
                   "the board's own date, reminded, never escalated", ended_by=("withheld",), escalates=False),
@@ -124,7 +128,8 @@ LCSPR = Rulebook(
                   lapses_with=CLOSED),
         Milestone("rapid_review", "Rapid review", AWARE, Period(15, "working_days"), ("rapid",),
                   "Panel expectation, not statute (Trafford and North Yorkshire partnerships; Panel FAQ); anchor: "
-                  "SCR_RAPID_REVIEW_FROM", needs=("notified",), lapses_with=CLOSED),
+                  "SCR_RAPID_REVIEW_FROM; once the decision is recorded, too late to chase", needs=("notified",),
+                  lapses_with=("initiated", "decided", *CLOSED)),
         Milestone("rapid_sent", "Rapid review sent to the Panel", ("rapid",), Period(0, "working_days"),
                   ("rapid_sent",), "As soon as it is complete (local procedures; Kent partnership)", escalates=False,
                   lapses_with=CLOSED),
@@ -135,8 +140,9 @@ LCSPR = Rulebook(
                   SIX_MONTHS, ("published",), "SI 2018/789 and local procedures: if not the report, the improvements",
                   confirmed=False, applies_if=("withheld",), escalates=False),
         Milestone("copy", "Copy to the Panel and the Secretary of State", ("planned",), Period(7, "working_days"),
-                  ("copied",), "At least 7 working days before publication", confirmed=False, before=True,
-                  ended_by=("withheld",), lapses_with=("published",)),
+                  ("copied",), "At least 7 working days before publication; reminded only until the planned date",
+                  confirmed=False, before=True, ended_by=("withheld",), lapses_with=("published",),
+                  ends_on=("planned",), escalates=False),
         Milestone("planned", "Planned publication (the partners' date)", ("planned",), Period(0, "days"),
                   ("published",), "The partners' own date: reminded, never escalated", ended_by=("withheld",),
                   escalates=False),
@@ -145,8 +151,9 @@ LCSPR = Rulebook(
                   applies_if=("withheld",), referral=True),
         Milestone("hold_told", "Delay told to the Panel and the Secretary of State", ("delay_from",),
                   Period(0, "days"), ("delay_told",),
-                  "WT2018 as recalled, not yet checked against its text: tell them why publication waits",
-                  confirmed=False, applies_if=("delay_reason",), escalates=False),
+                  "WT2018 as recalled, not yet checked against its text: tell them why publication waits; reminded "
+                  "while the hold runs", confirmed=False, applies_if=("delay_reason",), ends_on=("delay_until",),
+                  escalates=False),
     ),
 )
 

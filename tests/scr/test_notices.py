@@ -65,14 +65,16 @@ def test_overdue_escalations_repeat_every_repeat_days_and_replace_reminders():
 
 def test_referral_escalation_until_the_referral_is_recorded():
     held = R(initiated=D("2026-03-02"), withheld=D("2026-09-01"))
-    notices = plan([held], "2026-11-25")
-    # An LCSPR withheld still owes its improvements: a reminder, never an escalation (an unconfirmed rule).
-    assert kinds(notices) == [("improvements.overdue", "2026-11-25"), ("referral.overdue", "2026-11-25")]
+    notices = plan([held], "2026-09-24")
+    # An LCSPR withheld still owes its improvements (due 2026-09-02): a reminder, never an escalation (an unconfirmed
+    # rule), for four weeks.
+    assert kinds(notices) == [("improvements.overdue", "2026-09-24"), ("referral.overdue", "2026-09-24")]
     assert notices[0].channel == "CREMIND"
     assert "SCR-1" in notices[1].text and "national panel" in notices[1].text
     assert notices[1].buttons == ("scr_refer", "scr_snooze")
-    referred = R(initiated=D("2026-03-02"), withheld=D("2026-09-01"), referred=D("2026-11-20"))
-    assert kinds(plan([referred], "2026-11-25")) == [("improvements.overdue", "2026-11-25")]
+    assert kinds(plan([held], "2026-11-25")) == [("referral.overdue", "2026-11-25")]  # the referral never stops
+    referred = R(initiated=D("2026-03-02"), withheld=D("2026-09-01"), referred=D("2026-09-20"))
+    assert kinds(plan([referred], "2026-09-24")) == [("improvements.overdue", "2026-09-24")]
 
 
 @pytest.mark.parametrize("day", ["2026-12-12", "2026-12-13", "2026-12-25", "2026-12-28"])
@@ -147,7 +149,7 @@ def test_closed_reviews_raise_nothing():
 def test_same_facts_same_day_same_notices():
     reviews = [OPEN, R(id=2, reference="X", initiated=D("2026-03-01"), withheld=D("2026-09-01"))]
     assert plan(reviews, "2026-12-11") == plan(reviews, "2026-12-11")
-    assert len({n.key for n in plan(reviews, "2026-12-11")}) == 3
+    assert len({n.key for n in plan(reviews, "2026-12-11")}) == 2  # X's improvements were reminded until 09-29
     assert plan(reviews, "2026-12-11", last={}) != plan(reviews, "2026-12-11",
                                                          last={("review:2", "referral.overdue"): D("2026-12-10")})
 

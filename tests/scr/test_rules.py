@@ -54,8 +54,6 @@ def test_notification_counts_five_working_days_from_awareness(regime, aware, due
 def test_rapid_review_is_15_working_days_and_met_only_by_rapid(aware, due):
     review = R(aware=D(aware), notified=D(aware))
     assert state(review, aware, "rapid_review").due == D(due)
-    review.initiated = D(due)  # a decision is not a rapid review
-    assert state(review, due, "rapid_review").state == "pending"
     review.rapid = D(due)
     assert state(review, due, "rapid_review").state == "met"
 
@@ -94,10 +92,11 @@ def test_an_scr_completed_on_time_and_held_for_trial_is_never_escalated():
     review = R(regime="scr", initiated=D("2017-01-10"), completed=D("2017-06-01"), planned=D("2017-09-01"),
                delay_reason="Criminal trial", delay_from=D("2017-06-05"))
     assert not assess(review, D("2017-11-01"), SCR).overdue
-    assert kinds([review], "2017-11-01") == []  # completion met; the planned date waits for the trial
+    assert kinds([review], "2017-09-07") == []  # completion met; the planned date waits for the trial
     review.delay_reason = review.delay_from = None
-    # Without the hold: the copy escalates; the board's own planned date is a reminder, never an escalation.
-    assert kinds([review], "2017-11-01") == [("copy.overdue", "2017-11-01"), ("planned.overdue", "2017-11-01")]
+    # Without the hold: the copy (an unconfirmed rule) and the board's own planned date remind, never escalate.
+    assert kinds([review], "2017-08-29") == [("copy.overdue", "2017-08-29"), ("planned.reminder", "2017-09-01/7")]
+    assert kinds([review], "2017-09-07") == [("planned.overdue", "2017-09-07")]  # the copy ended with the date
 
 
 def test_a_hold_pauses_escalations_then_ends_with_a_notice():
@@ -154,8 +153,8 @@ def test_a_partnership_sets_its_unconfirmed_rules_otherwise():
         return [notice.channel for notice in plan_notices([review], [], D("2026-09-07"), RULES, guidance, {}, {})
                 if notice.kind.startswith("copy")]
 
-    assert copy_channels(RULEBOOKS) == ["CESC"]
-    assert copy_channels(rulebooks(rules=parse_rules("lcspr.copy=remind"))) == ["CREMIND"]  # a reminder instead
+    assert copy_channels(RULEBOOKS) == ["CREMIND"]  # unconfirmed: by default a reminder, never an escalation
+    assert copy_channels(rulebooks(rules=parse_rules("lcspr.copy=escalate"))) == ["CESC"]  # an escalation instead
     off = rulebooks(rules=parse_rules("lcspr.copy=off"))
     assert "copy" not in {m.name for m in off["lcspr"].milestones}
     assert not [kind for kind, _ in kinds([review], "2026-09-07", guidance=off) if kind.startswith("copy")]
