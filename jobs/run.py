@@ -64,7 +64,9 @@ def plan(session: Session, settings: Settings, as_of: date, subject: str | None 
     """
     # Reviews that may still owe something (scr.models.OPEN_WHERE, the partial index), and last week's publications
     # for the digest.
-    worth_a_look = or_(text(OPEN_WHERE), Review.published > as_of - timedelta(days=7))
+    # An LCSPR decided against still sends its rapid review to the Panel with the decision (rapid_sent outlives it).
+    worth_a_look = or_(text(OPEN_WHERE), Review.published > as_of - timedelta(days=7),
+                       and_(Review.rapid.is_not(None), Review.rapid_sent.is_(None)))
     reviews = select(*REVIEW_COLUMNS).where(worth_a_look)
     # Actions overdue, and done ones whose impact review is due and not yet recorded.
     impact_due = as_of - timedelta(days=settings.scr_impact_review_days)

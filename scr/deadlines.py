@@ -163,14 +163,15 @@ def _milestone_state(review: ReviewDates, milestone: Milestone, as_of: date, boo
 
     if met_on is not None:
         return state("met")
-    no_review = review.decision == "no-review" and "decided" not in milestone.applies_if
-    if no_review or any(getattr(review, f) is not None for f in milestone.ended_by):
+    if any(getattr(review, f) is not None for f in milestone.ended_by):
         return state("not needed")
-    if milestone.referral and start is not None and book.panel_on(start) is None:
-        return state("not needed")  # decided before the national panel existed (SCR_PANEL_FROM)
     if any(getattr(review, f) is not None for f in milestone.lapses_with) or \
             any(getattr(review, f) is not None and getattr(review, f) < as_of for f in milestone.ends_on):
         return state("not recorded")
+    if review.decision == "no-review" and not milestone.outlives_no_review:
+        return state("not needed")
+    if milestone.referral and start is not None and book.panel_on(start) is None:
+        return state("not needed")  # decided before the national panel existed (SCR_PANEL_FROM)
     missing = next((f for f in milestone.needs if getattr(review, f) is None), None)
     if start is None or missing is not None:
         return state("not started", waiting_for=missing or milestone.starts[0])

@@ -120,17 +120,17 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
         digest.held.append(f"{review.reference} (until {until})")
     for state in live:
         milestone = state.milestone
-        about_hold = "delay_reason" in milestone.applies_if
-        # Once the review itself is overdue, its escalation replaces its other reminders (referrals and the hold's
-        # own reminder still go).
-        if assessment.overdue and not (milestone.deadline or milestone.referral or about_hold):
+        # Once the review itself is overdue, its escalation replaces its other reminders about completion and
+        # publication (the other duties, referrals and the hold's own reminder still go).
+        if assessment.overdue and milestone.held_by_delay and not milestone.deadline:
             continue
         buttons = (PUBLISH,) if milestone.name in ("publication", "planned", "improvements") else ()
         buttons = (REFER,) if milestone.referral else buttons
         if state.state == "overdue":
-            # A running hold pauses every overdue notice but the one about telling of the hold itself.
+            # A running hold pauses the overdue notices about completion and publication, which it delays.
             kind = f"{milestone.name}.overdue"
-            if (assessment.held and not about_hold) or not _repeats(last_sent.get((subject, kind)), as_of, rules):
+            if (assessment.held and milestone.held_by_delay) or not _repeats(last_sent.get((subject, kind)), as_of,
+                                                                             rules):
                 continue
             if milestone.escalates:
                 yield Notice(kind, subject, as_of.isoformat(), rules.escalation_channel,
@@ -192,7 +192,7 @@ def _digest_notice(digest: Digest, as_of: date, rules: NoticeRules) -> Notice | 
     lines = [f"Open reviews: {digest.open}"]
     for heading, references in (("Overdue", digest.overdue),
                                 ("Needs referral to the national panel", digest.needs_referral),
-                                ("Held for parallel proceedings (overdue escalations paused)", digest.held),
+                                ("Held for parallel proceedings (publication not escalated)", digest.held),
                                 ("Published in the last week", digest.published),
                                 ("Notices that could not be delivered", digest.undeliverable)):
         if references:

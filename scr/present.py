@@ -181,7 +181,8 @@ def milestone_line(state: MilestoneState, m: Markup = SLACK, held: bool = False)
     if state.state == "not started":
         return f"{m.icons['not started']} {label}: no deadline until the {m.bold(state.waiting_for)} date is recorded"
     icon = m.icons["overdue" if state.state == "overdue" else "due"]
-    paused = " (escalations paused by the hold)" if held and state.state == "overdue" else ""
+    paused = " (escalations paused by the hold)" if held and state.milestone.held_by_delay and \
+        state.state == "overdue" else ""
     counted = " (counted from the incident: no aware date recorded)" if state.started_by == "incident" else ""
     return f"{icon} {label}: {due_phrase(state.due, state.days_left, m=m)}{counted}{paused}"
 
@@ -216,7 +217,8 @@ def detail_lines(detail: ReviewDetail, m: Markup = SLACK) -> list[str]:
             lines.append(f"{m.icons['alert']} Hold ended {assessment.hold_ended.isoformat()} (escalations resume): "
                          f"{m.typed(review.delay_reason)}")
         else:
-            lines.append(f"Held by parallel proceedings ({until}; overdue escalations paused): "
+            lines.append(f"Held by parallel proceedings ({until}; escalations of completion and publication "
+                         f"paused): "
                          f"{m.typed(review.delay_reason)}")
     return lines
 
@@ -306,15 +308,16 @@ def rules_lines(rulebooks: Guidance) -> list[str]:
             start = " (else ".join(m.starts) + ")" * (len(m.starts) - 1)
             period = "on the day of" if m.period.amount == 0 else f"{m.period} {when}"
             met = " or ".join(m.met_by)
-            kind = "escalates when late" if m.escalates else "reminds, never escalates"
+            kind = "escalates when late" if m.escalates else f"reminds for {m.reminds_for} after, never escalates"
             needs = f"; no deadline until {' and '.join(m.needs)} is recorded" if m.needs else ""
             confirmed = "confirmed" if m.confirmed else "*unconfirmed*"
             label = m.label.format(panel="the Panel and the Secretary of State" if book.regime == "lcspr" else
                                    "the national panel")
             lines.append(f"• {label}: {period} *{start}*, met by *{met}*{needs}; {kind}. Source: {m.source} "
                          f"({confirmed}).")
-    lines.append("A decision not to hold a review (`decide REF no-review`) ends every deadline but the SCR's referral; "
-                 "a running hold (`delay`) pauses overdue escalations.")
+    lines.append("A decision not to hold a review (`decide REF no-review`) ends every deadline but the SCR's referral "
+                 "and the rapid review's sending to the Panel; a running hold (`delay`) pauses overdue escalations of "
+                 "completion and publication.")
     changed = ", ".join(f"{rule}={choice}" for rule, choice in rulebooks.rules)
     lines.append(f"This partnership's changes to unconfirmed rules (SCR_RULES): {changed}." if changed else
                  f"Unconfirmed rules can be changed with SCR_RULES, e.g. SCR_RULES=\"scr.copy=off, lcspr.copy=10 "

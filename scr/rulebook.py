@@ -34,7 +34,7 @@ class Milestone:
     A milestone applies only while every field of `applies_if` is recorded (a referral needs a withholding), and has
     no deadline until every field of `needs` is (no rapid review without a notification). Recording a field of
     `ended_by` makes it not needed; one of `lapses_with` leaves it unrecorded for good (a copy never recorded before
-    publication). A decision not to hold a review ends every milestone that does not apply only because of it.
+    publication). A decision not to hold a review ends every milestone but those that outlive it.
     """
 
     name: str
@@ -57,6 +57,12 @@ class Milestone:
     reminds_for: Period = Period(28, "days")
     # The review's own six months: past it, the review is overdue.
     deadline: bool = False
+    # About completion or publication, which parallel proceedings may delay: a running hold pauses its overdue
+    # notices. The other duties (notification, rapid review, decision, referral) run whatever the hold.
+    held_by_delay: bool = False
+    # Still owed after a decision not to hold a review: the rapid review goes to the Panel with that decision; an
+    # SCR's decision not to initiate is told to the national panel.
+    outlives_no_review: bool = False
     # A referral to the national panel: needed only for decisions taken from SCR_PANEL_FROM; `{panel}` in the label
     # names the panel of the decision's date.
     referral: bool = False
@@ -92,27 +98,32 @@ CSPRP = "the Child Safeguarding Practice Review Panel"
 SIX_MONTHS = Period(6, "months")
 AWARE = ("aware", "incident")  # becoming aware of the incident; where only the incident is recorded, from that
 CLOSED = ("published", "withheld")  # the steps before the report: once it is out (or withheld), too late to chase
+# The notification is a statutory duty (s16C(1)) whatever the decision, so a decision not to hold a review does not
+# make it "not needed"; but once any decision is taken it is too late to chase, so it is left "not recorded".
+UNCHASED = (*CLOSED, "decided", "initiated")
 
 SCR = Rulebook(
     regime="scr",
     title="Serious case review (Working Together 2013/2015)",
     milestones=(
         Milestone("notification", "Serious incident notification", AWARE, Period(5, "working_days"), ("notified",),
-                  "WT2015, quoted by local procedures: 5 working days from becoming aware", lapses_with=CLOSED),
+                  "WT2015, quoted by local procedures: 5 working days from becoming aware", lapses_with=UNCHASED),
         Milestone("decision", "Decision whether to initiate", ("notified",), Period(1, "months"),
                   ("initiated", "decided"), "WT2015, quoted by local boards; CYP Now legal Q&A", lapses_with=CLOSED),
         Milestone("referral_no_review", "Decision not to initiate told to {panel}", ("decided",), Period(14, "days"),
                   ("referred",), "National panel guidance flowchart: within 14 days", applies_if=("decided",),
-                  referral=True),
+                  outlives_no_review=True, referral=True),
         Milestone("completion", "Completion of the final report", ("initiated",), SIX_MONTHS,
                   ("completed", "withheld"), "WT2013/2015: complete within 6 months of the decision to initiate",
-                  deadline=True),
+                  deadline=True, held_by_delay=True),
         Milestone("copy", "Copy to the DfE and Ofsted", ("planned",), Period(7, "days"), ("copied",),
                   "One week before publication; reminded only until the planned date", confirmed=False, before=True,
-                  ended_by=("withheld",), lapses_with=("published",), ends_on=("planned",), escalates=False),
+                  ended_by=("withheld",), lapses_with=("published",), ends_on=("planned",), escalates=False,
+                  held_by_delay=True),
         Milestone("planned", "Planned publication (the board's date)", ("planned",), Period(0, "days"),
                   ("published",), "No statutory timescale for publication (parliamentary answer 68088, 2017): "
-                  "the board's own date, reminded, never escalated", ended_by=("withheld",), escalates=False),
+                  "the board's own date, reminded, never escalated", ended_by=("withheld",), escalates=False,
+                  held_by_delay=True),
         Milestone("referral", "Decision not to publish referred to {panel}", ("withheld",), Period(0, "days"),
                   ("referred",), "WT2013; the national panel's first annual report", applies_if=("withheld",),
                   referral=True),
@@ -125,27 +136,28 @@ LCSPR = Rulebook(
     milestones=(
         Milestone("notification", "Serious incident notification to the Panel", AWARE, Period(5, "working_days"),
                   ("notified",), "gov.uk \"Report a serious child safeguarding incident\"; Children Act 2004 s16C(1)",
-                  lapses_with=CLOSED),
+                  lapses_with=UNCHASED),
         Milestone("rapid_review", "Rapid review", AWARE, Period(15, "working_days"), ("rapid",),
                   "Panel expectation, not statute (Trafford and North Yorkshire partnerships; Panel FAQ); anchor: "
                   "SCR_RAPID_REVIEW_FROM; once the decision is recorded, too late to chase", needs=("notified",),
                   lapses_with=("initiated", "decided", *CLOSED)),
         Milestone("rapid_sent", "Rapid review sent to the Panel", ("rapid",), Period(0, "working_days"),
-                  ("rapid_sent",), "As soon as it is complete (local procedures; Kent partnership)", escalates=False,
-                  lapses_with=CLOSED),
+                  ("rapid_sent",), "As soon as it is complete, with the decision whether to hold an LCSPR (local "
+                  "procedures; Kent partnership)", escalates=False, lapses_with=CLOSED, outlives_no_review=True),
         # A decision not to publish, taken in time, meets it; the improvements are then still to publish.
         Milestone("publication", "Completion and publication", ("initiated",), SIX_MONTHS, ("published", "withheld"),
-                  "Trafford 2020 update; CPS protocol: complete and publish within 6 months", deadline=True),
+                  "Trafford 2020 update; CPS protocol: complete and publish within 6 months", deadline=True,
+                  held_by_delay=True),
         Milestone("improvements", "Publication of the improvements (the report is withheld)", ("initiated",),
                   SIX_MONTHS, ("published",), "SI 2018/789 and local procedures: if not the report, the improvements",
-                  confirmed=False, applies_if=("withheld",), escalates=False),
+                  confirmed=False, applies_if=("withheld",), escalates=False, held_by_delay=True),
         Milestone("copy", "Copy to the Panel and the Secretary of State", ("planned",), Period(7, "working_days"),
                   ("copied",), "At least 7 working days before publication; reminded only until the planned date",
                   confirmed=False, before=True, ended_by=("withheld",), lapses_with=("published",),
-                  ends_on=("planned",), escalates=False),
+                  ends_on=("planned",), escalates=False, held_by_delay=True),
         Milestone("planned", "Planned publication (the partners' date)", ("planned",), Period(0, "days"),
                   ("published",), "The partners' own date: reminded, never escalated", ended_by=("withheld",),
-                  escalates=False),
+                  escalates=False, held_by_delay=True),
         Milestone("referral", "Decision not to publish justified to {panel}", ("withheld",), Period(0, "days"),
                   ("referred",), "WT2018 as recalled, not yet checked against its text", confirmed=False,
                   applies_if=("withheld",), referral=True),

@@ -597,8 +597,8 @@ def delay_review(ctx: Context, command: g.Delay) -> Result:
     until = f" until {review.delay_until.isoformat()}" if review.delay_until else " (no end date yet: add until=)"
     told = "" if review.regime != "lcspr" or review.delay_told else \
         f" Tell the Panel and the Secretary of State, then `/scr delay {review.reference} told=YYYY-MM-DD`."
-    return Done(f"Recorded the hold on `{review.reference}`{until}: its overdue escalations pause.{told}",
-                review.reference)
+    return Done(f"Recorded the hold on `{review.reference}`{until}: its escalations of completion and publication "
+                f"pause.{told}", review.reference)
 
 
 def add_action(ctx: Context, command: g.AddAction) -> Result:

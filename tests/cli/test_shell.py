@@ -73,7 +73,7 @@ def test_the_terminal_shows_what_is_stored_without_slack_mark_up(shell, sessions
     assert (status, err) == (0, "")
     assert out.startswith("SCR-1 *Child* A <b> & co\n")  # the title exactly as stored
     assert "(U012AB3CD, due 2026-04-01, " in out  # a user as an ID
-    assert "escalations paused): Trial\\x1b[2J\\x07 \\u202eevil" in out
+    assert "publication paused): Trial\\x1b[2J\\x07 \\u202eevil" in out
     assert "!! " in out  # overdue, flagged in words a terminal shows
     for markup in ("`", "<@", ":rotating_light:", "&amp;", "&lt;", "\x1b", "/scr"):
         assert markup not in out, markup

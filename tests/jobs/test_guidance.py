@@ -3,7 +3,7 @@ posting to a fake Slack, day after day (the guidance audit's findings, each repr
 
 from datetime import date, datetime, timedelta
 
-from scr.present import TERMINAL, timeline_lines
+from scr.present import TERMINAL, detail_lines, timeline_lines
 from tests.conftest import LONDON
 
 
@@ -61,3 +61,50 @@ def test_the_reminder_to_tell_of_a_hold_stops_when_the_hold_ends(run, day, fake_
     told = [on for on, _, text in posted if "Delay told" in text]
     assert told and max(told) <= "2026-06-30"
     assert [on for on, _, text in posted if "hold on H1" in text] == ["2026-07-01"]
+
+
+def test_a_hold_pauses_only_what_it_delays_completion_and_publication(run, day, fake_slack):
+    run("new V1 aware=2026-03-02", now=at("2026-03-02"))
+    run('delay V1 reason="police investigation" until=2026-06-30', now=at("2026-03-02"))
+    run("new V3 aware=2026-03-02", now=at("2026-03-02"))
+    posted = days_of(day, fake_slack, "2026-03-02", "2026-03-17")
+    escalated = [(on, text.split(" for ")[1].split(" ")[0]) for on, channel, text in posted if channel == "C0ESCALATE"]
+    # The notification is a statutory duty whatever the proceedings: both escalate, weekly.
+    assert escalated == [("2026-03-10", "V1"), ("2026-03-10", "V3"), ("2026-03-17", "V1"), ("2026-03-17", "V3")]
+    assert "(escalations paused" not in timeline(run, "V1", "2026-03-17")
+
+
+def test_a_held_withheld_lcspr_still_escalates_its_referral(run, day, fake_slack):
+    run("new W1 aware=2026-01-02 notified=2026-01-05 initiated=2026-01-05", now=at("2026-05-05"))
+    run("rapid W1 on=2026-01-20 sent=2026-01-21", now=at("2026-05-05"))
+    run("complete W1 on=2026-05-01", now=at("2026-05-05"))
+    run('withhold W1 reason="x" on=2026-05-05', now=at("2026-05-05"))
+    run('delay W1 reason="inquest" until=2026-12-31 told=2026-05-06', now=at("2026-05-06"))
+    posted = days_of(day, fake_slack, "2026-05-05", "2026-05-29")
+    assert [on for on, channel, text in posted if channel == "C0ESCALATE" and "national panel" in text] == [
+        "2026-05-06", "2026-05-13", "2026-05-20", "2026-05-27"]
+    lines = timeline(run, "W1", "2026-05-29")
+    assert "!! Decision not to publish justified to" in lines and "(escalations paused" not in lines
+    held = detail_lines(run("status W1", now=at("2026-05-29")), TERMINAL)
+    assert "Held by parallel proceedings (until 2026-12-31; escalations of completion and publication paused): " \
+           "inquest" in held
+
+
+def test_a_decision_not_to_hold_an_lcspr_still_sends_the_rapid_review_to_the_panel(run, day, fake_slack):
+    run("new Z1 aware=2026-03-02 notified=2026-03-03", now=at("2026-03-03"))
+    run("rapid Z1 on=2026-03-20", now=at("2026-03-20"))
+    run('decide Z1 no-review reason="x"', now=at("2026-03-23"))
+    posted = days_of(day, fake_slack, "2026-03-23", "2026-03-23")
+    assert [(channel, text) for _, channel, text in posted] == [
+        ("C0REMIND", "Reminder: Rapid review sent to the Panel for Z1 was due 2026-03-20 (3 days ago) and is not "
+                     "recorded yet.")]
+    assert "!! Rapid review sent to the Panel: due 2026-03-20, 3 days overdue" in timeline(run, "Z1", "2026-03-23")
+
+
+def test_a_decision_not_to_hold_a_review_leaves_an_unsent_notification_not_recorded(run, day, fake_slack):
+    run("new N2 aware=2026-03-02", now=at("2026-03-02"))
+    run('decide N2 no-review reason="x"', now=at("2026-03-04"))
+    assert days_of(day, fake_slack, "2026-03-04", "2026-03-17") == []
+    # A statutory duty (s16C(1)) is never "not needed"; it is too late to chase once the decision is taken.
+    assert "?? Serious incident notification to the Panel: not recorded (was due 2026-03-09)" in timeline(
+        run, "N2", "2026-03-17")

@@ -117,7 +117,10 @@ def test_an_lcspr_hold_reminds_until_the_panel_and_secretary_of_state_are_told()
 def test_no_review_ends_the_deadlines():
     lcspr = R(aware=D("2026-11-02"), notified=D("2026-11-04"), decided=D("2026-11-10"), decision="no-review")
     assert kinds([lcspr], "2026-12-15") == []
-    assert {s.state for s in assess(lcspr, D("2026-12-15"), LCSPR).milestones} == {"met", "not needed"}
+    states = {s.milestone.name: s.state for s in assess(lcspr, D("2026-12-15"), LCSPR).milestones}
+    assert states["publication"] == "not needed"
+    assert states["rapid_review"] == "not recorded"  # the decision came without one: too late to chase, never done
+    assert states["rapid_sent"] == "not started"  # would follow a recorded rapid review (it goes with the decision)
     scr = R(regime="scr", aware=D("2017-03-01"), notified=D("2017-03-02"), decided=D("2017-03-06"),
             decision="no-review")
     assert state(scr, "2017-03-06", "referral_no_review").due == D("2017-03-20")  # the panel told within 14 days
