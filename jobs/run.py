@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import partial
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import and_, literal_column, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs import ledger
@@ -25,7 +25,7 @@ from scr.service import load_report
 from scr.settings import Settings
 
 REVIEW_COLUMNS = (Review.id, Review.reference, Review.title, Review.regime, Review.decision, Review.delay_reason,
-                  *(getattr(Review, field) for field in DATE_FIELDS))
+                  *(getattr(Review, field) for field in DATE_FIELDS), literal_column(f"({OPEN_WHERE})").label("open"))
 
 
 def worker_name() -> str:

@@ -74,6 +74,13 @@ class Assessment:
     def state(self, name: str) -> MilestoneState | None:
         return next((s for s in self.milestones if s.milestone.name == name), None)
 
+    @property
+    def late(self) -> tuple[MilestoneState, ...]:
+        """The milestones past due that escalate, referrals apart (counted on their own): any of them makes the
+        review overdue in `status`, `list overdue` and the digest."""
+        return tuple(s for s in self.milestones
+                     if s.state == "overdue" and s.milestone.escalates and not s.milestone.referral)
+
 
 def add_months(start: date, months: int) -> date:
     """`months` calendar months after `start`, clamped to the end of a shorter month (31 August → 28/29 February)."""
@@ -127,16 +134,20 @@ def publication_due(initiated: date | None, book: Rulebook) -> date | None:
 
 
 def latest_start_overdue(as_of: date, book: Rulebook) -> date:
-    """The latest `initiated` date whose six months are already past on `as_of`.
+    """The latest `initiated` date whose six months are already past on `as_of`."""
+    return latest_start_past(as_of, next(m.period for m in book.milestones if m.deadline))
 
-    Adding calendar months never moves a later start to an earlier due date, so "overdue" is `initiated <= this`:
-    a query can filter and sort by `initiated` instead of computing every due date.
+
+def latest_start_past(as_of: date, period: Period, *, before: bool = False) -> date:
+    """The latest starting date whose deadline (`period` after it, or before it) is already past on `as_of`.
+
+    Shifting by calendar months or working days never moves a later start to an earlier due date, so "overdue" is
+    `start <= this`: a query can filter by the starting date instead of computing every due date.
     """
-    period = next(m.period for m in book.milestones if m.deadline)
-    candidate = shift(as_of, period, before=True)
-    while shift(candidate, period) >= as_of:
+    candidate = shift(as_of, period, before=not before)
+    while shift(candidate, period, before=before) >= as_of:
         candidate -= timedelta(days=1)
-    while shift(candidate + timedelta(days=1), period) < as_of:
+    while shift(candidate + timedelta(days=1), period, before=before) < as_of:
         candidate += timedelta(days=1)
     return candidate
 

@@ -33,6 +33,7 @@ class ReviewFacts(ReviewDates, Protocol):
     reference: str
     title: str
     delay_reason: str | None
+    open: bool  # one `status` lists (scr.models.OPEN_WHERE), not only a recent publication
 
 
 class ActionFacts(Protocol):
@@ -107,18 +108,17 @@ def _review_notices(review: ReviewFacts, as_of: date, book: Rulebook, rules: Not
     # A notice goes to a channel: it says that a hold runs, never why (the reason is for `status`, asked privately).
     held = ((f"Held for parallel proceedings: `/scr status {review.reference}` gives the reason.",)
             if assessment.held else ())
-    live = [s for s in assessment.milestones if s.state in ("pending", "overdue")]
-    if not live:
-        return
-    digest.open += 1
-    if assessment.overdue:
+    # The digest counts what `status` lists: open reviews, with or without a deadline running.
+    if review.open:
+        digest.open += 1
+    if assessment.late:
         digest.overdue.append(review.reference)
     if assessment.needs_referral:
         digest.needs_referral.append(review.reference)
     if assessment.held:
         until = review.delay_until.isoformat() if review.delay_until else "no end date"
         digest.held.append(f"{review.reference} (until {until})")
-    for state in live:
+    for state in (s for s in assessment.milestones if s.state in ("pending", "overdue")):
         milestone = state.milestone
         # Once the review itself is overdue, its escalation replaces its other reminders about completion and
         # publication (the other duties, referrals and the hold's own reminder still go).
@@ -198,11 +198,12 @@ def _digest_notice(digest: Digest, as_of: date, rules: NoticeRules) -> Notice | 
         if references:
             shown = ", ".join(references[:20]) + (f" and {len(references) - 20} more" if len(references) > 20 else "")
             lines.append(f"*{heading}* ({len(references)}): {shown}")
-    quiet = not (digest.overdue or digest.needs_referral or digest.published or digest.undeliverable)
-    text = ("Weekly digest: nothing to report: no review is overdue or needs referral, and none was published."
+    quiet = not (digest.overdue or digest.needs_referral or digest.held or digest.published or digest.undeliverable)
+    text = ("Weekly digest: nothing to report: no review is overdue, held or needs referral, and none was published."
             if quiet else
             f"Weekly digest: {len(digest.overdue)} overdue, {len(digest.needs_referral)} needing referral to the "
             f"national panel, {len(digest.published)} published."
+            + (f" {len(digest.held)} held for parallel proceedings." if digest.held else "")
             + (f" {len(digest.undeliverable)} with notices that could not be delivered." if digest.undeliverable
                else ""))
     return Notice(DIGEST, DIGEST, nominal.isoformat(), rules.reminder_channel, text, tuple(lines))

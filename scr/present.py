@@ -141,6 +141,8 @@ def review_line(row: ReviewRow, m: Markup = SLACK) -> str:
     elif review.withheld:
         referred = f", referred {review.referred.isoformat()}" if review.referred else ""
         state = f"withheld {review.withheld.isoformat()}{referred}"
+    elif row.late is not None and not row.late.milestone.deadline:
+        state = f"{row.late.label} {due_phrase(row.late.due, row.late.days_left, m=m)}"
     elif review.completed and review.regime == "scr":
         state = f"completed {review.completed.isoformat()}"
     else:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from scr import db
 from scr import grammar as g
-from scr.deadlines import Assessment, assess, latest_start_overdue, publication_due
+from scr.deadlines import Assessment, MilestoneState, assess, latest_start_past, publication_due
 from scr.grammar import CommandError
 from scr.models import DATE_FIELDS, OPEN_WHERE, REGIMES, ROLES, Action, AuditEntry, Grant, Review, Snooze
 from scr.report import IMPACTS, Report, ReportPeriod, build_report
@@ -70,6 +70,7 @@ class ReviewRow:
     overdue: bool
     needs_referral: bool
     held: bool = False
+    late: MilestoneState | None = None  # the first milestone past due that escalates, if any
 
 
 @dataclass(frozen=True)
@@ -184,18 +185,26 @@ def find_review(session: Session, reference: str, *, for_update: bool = False) -
 
 
 def _overdue_clause(as_of: date, rulebooks: Guidance):
-    """Open past its six months, in SQL, from the rulebooks' data: a deadline milestone that applies, is not ended,
-    and has none of its dates recorded, for a review initiated long enough ago (and not decided against)."""
-    by_regime = []
+    """Overdue, in SQL, from the rulebooks' data as `scr.deadlines` reads it (`Assessment.late`): a milestone that
+    escalates (referrals apart) applies, is neither met, ended nor lapsed, and started long enough ago."""
+    def column(field: str):
+        return getattr(Review, field)
+
+    late = []
     for regime, book in rulebooks.items():
-        unmet = [
-            and_(*(getattr(Review, f).is_not(None) for f in m.applies_if),
-                 *(getattr(Review, f).is_(None) for f in (*m.met_by, *m.ended_by)))
-            for m in book.milestones if m.deadline
-        ]
-        by_regime.append(and_(Review.regime == regime, Review.initiated <= latest_start_overdue(as_of, book),
-                              or_(*unmet)))
-    return and_(or_(Review.decision.is_(None), Review.decision != "no-review"), or_(*by_regime))
+        for m in book.milestones:
+            if not m.escalates or m.referral:
+                continue
+            started = func.coalesce(*map(column, m.starts)) if len(m.starts) > 1 else column(m.starts[0])
+            late.append(and_(
+                Review.regime == regime,
+                started <= latest_start_past(as_of, m.period, before=m.before),
+                *(column(f).is_not(None) for f in (*m.applies_if, *m.needs)),
+                *(column(f).is_(None) for f in (*m.met_by, *m.ended_by, *m.lapses_with)),
+                *(or_(column(f).is_(None), column(f) >= as_of) for f in m.ends_on),
+                *(() if m.outlives_no_review else (or_(Review.decision.is_(None), Review.decision != "no-review"),)),
+            ))
+    return or_(*late)
 
 
 def _needs_referral_clause(rulebooks: Guidance):
@@ -242,8 +251,9 @@ def list_reviews(
     rows = []
     for review in reviews:
         assessment = assess(review, as_of, rulebooks[review.regime])
-        rows.append(ReviewRow(review, assessment.due, assessment.days_left, assessment.overdue,
-                              assessment.needs_referral, assessment.held))
+        late = assessment.late
+        rows.append(ReviewRow(review, assessment.due, assessment.days_left, bool(late), assessment.needs_referral,
+                              assessment.held, late[0] if late else None))
     return ReviewList(which, rows, total, overdue_count, referral_count)
 
 

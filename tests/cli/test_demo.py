@@ -26,6 +26,9 @@ def _demo(lines, now=NOW) -> str:
 def test_the_demo_shows_reviews_in_every_state_and_todays_notices():
     output = _demo(["status SCR-DEMO-03", "/scr list all", "publish LCSPR-DEMO-07", "status", "list held", ""])
     assert "Open reviews: 8, 3 overdue, 1 needing referral to the national panel" in output
+    # The digest counts what status lists, a held review with no deadline running included.
+    assert "  Open reviews: 8\n" in output
+    assert "(2): SCR-DEMO-01 (until no end date), LCSPR-DEMO-08 (until 2026-12-25)" in output
     assert "[#scr-escalations] Escalation: Completion of the final report for SCR-DEMO-02 (Child B) is overdue" in output
     assert ("[#scr-escalations] Escalation: Decision not to publish referred to the Child Safeguarding Practice "
             "Review Panel, the national panel for SCR-DEMO-03 (Child C) is overdue") in output
@@ -51,7 +54,7 @@ def test_the_prompt_takes_scr_and_slash_scr_ignores_empty_lines_and_quit_leaves(
     assert "I don't know" not in output
     assert "scr status [REF]" in output or "status REF" in output  # the help answered
     assert "No review needed" in output or "no-review" in output.lower()  # LCSPR-DEMO-10's decision
-    assert output.count("Open reviews: 8") == 1  # the status after quit was never run
+    assert output.count("Open reviews: 8,") == 1  # the status after quit was never run
 
 
 def test_the_demo_removes_its_temporary_database(tmp_path, monkeypatch):

@@ -3,7 +3,7 @@ posting to a fake Slack, day after day (the guidance audit's findings, each repr
 
 from datetime import date, datetime, timedelta
 
-from scr.present import TERMINAL, detail_lines, timeline_lines
+from scr.present import TERMINAL, detail_lines, review_line, timeline_lines
 from tests.conftest import LONDON
 
 
@@ -108,3 +108,27 @@ def test_a_decision_not_to_hold_a_review_leaves_an_unsent_notification_not_recor
     # A statutory duty (s16C(1)) is never "not needed"; it is too late to chase once the decision is taken.
     assert "?? Serious incident notification to the Panel: not recorded (was due 2026-03-09)" in timeline(
         run, "N2", "2026-03-17")
+
+
+def test_status_list_overdue_and_the_digest_count_every_overdue_milestone(run, day, fake_slack):
+    run("new N1 aware=2026-08-28", now=at("2026-08-28"))
+    listed = run("status", now=at("2026-09-14"))
+    assert (listed.total, listed.overdue) == (1, 1)
+    assert review_line(listed.rows[0], TERMINAL) == (
+        "!! N1: Serious incident notification to the Panel due 2026-09-07, 7 days overdue")
+    assert run("list overdue", now=at("2026-09-14")).total == 1
+    assert run("list overdue", now=at("2026-09-04")).total == 0  # due 2026-09-07 (the bank holiday skipped)
+    day("2026-09-14")  # a Monday: the digest
+    digest = [p.params for p in fake_slack.named("chat.postMessage") if "digest" in p.params["text"]]
+    assert digest[0]["text"] == "Weekly digest: 1 overdue, 0 needing referral to the national panel, 0 published."
+
+
+def test_the_digest_shows_a_held_review_with_no_deadline_running(run, day, fake_slack):
+    run("new H2 initiated=2017-01-10", now=at("2017-06-05"))
+    run("complete H2 on=2017-06-01", now=at("2017-06-05"))
+    run('delay H2 reason="trial"', now=at("2017-06-05"))
+    day("2017-06-12")  # a Monday
+    [digest] = [p.params for p in fake_slack.named("chat.postMessage") if "digest" in p.params["text"]]
+    assert digest["text"] == ("Weekly digest: 0 overdue, 0 needing referral to the national panel, 0 published. "
+                              "1 held for parallel proceedings.")
+    assert "Open reviews: 1" in str(digest["blocks"]) and "H2 (until no end date)" in str(digest["blocks"])

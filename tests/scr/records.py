@@ -28,3 +28,4 @@ class ReviewFacts:
     delay_from: date | None = None
     delay_until: date | None = None
     delay_told: date | None = None
+    open: bool = True
