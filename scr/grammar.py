@@ -73,7 +73,7 @@ class Publish:
 @dataclass(frozen=True)
 class Rapid:
     reference: str
-    on: date
+    on: date | None  # None: the rapid review already recorded (`rapid REF sent=…`), else today
     sent: date | None = None
 
 
@@ -452,7 +452,7 @@ def parse(text: str, today: date) -> Command:
     if verb == "rapid":
         reference = _reference(first, verb)
         options = _options(rest, ("on", "sent"), verb, today)
-        return Rapid(reference, options.get("on") or today, options.get("sent"))  # type: ignore[arg-type]
+        return Rapid(reference, options.get("on"), options.get("sent"))  # type: ignore[arg-type]
     if verb == "decide":
         reference = _reference(first, verb)
         decision = rest[0].text.lower() if rest and not rest[0].quoted else ""

@@ -512,6 +512,9 @@ def publish_review(ctx: Context, command: g.Publish) -> Result:
 def copy_review(ctx: Context, command: g.Copy) -> Result:
     authorise(ctx, "editor", "record the copy before publication")
     review = find_review(ctx.session, command.reference, for_update=True)
+    if review.completed is None:
+        raise CommandError(f"`{review.reference}` has no completed date: the copy is of the final report. "
+                           f"`/scr complete {review.reference} on=YYYY-MM-DD` first.")
     to = "the Panel and the Secretary of State" if review.regime == "lcspr" else "the DfE and Ofsted"
     return _close(ctx, review, "copied", command.on, f"copied to {to}")
 
@@ -521,10 +524,14 @@ def rapid_review(ctx: Context, command: g.Rapid) -> Result:
     review = find_review(ctx.session, command.reference, for_update=True)
     if review.regime != "lcspr":
         raise CommandError(f"`{review.reference}` is an SCR: rapid reviews belong to LCSPRs (Working Together 2018).")
-    if review.rapid is not None and review.rapid != command.on:
+    # `rapid REF sent=…` records the sending of the rapid review already recorded; a date given again that differs
+    # from the recorded one is a correction, for `update`.
+    if review.rapid is not None and command.on not in (None, review.rapid):
         return _close(ctx, review, "rapid", command.on, "rapid-reviewed")
+    if review.rapid_sent is not None and command.sent not in (None, review.rapid_sent):
+        return _close(ctx, review, "rapid_sent", command.sent, "sent to the Panel")
     sent = {"rapid_sent": command.sent} if command.sent else {}
-    changed = apply_changes(ctx, review, {"rapid": command.on, **sent})
+    changed = apply_changes(ctx, review, {"rapid": command.on or review.rapid or ctx.today, **sent})
     if not changed:
         return Done(f"`{review.reference}` already records that rapid review; nothing changed.", review.reference)
     to_panel = f", sent to the Panel on {review.rapid_sent.isoformat()}" if review.rapid_sent else \

@@ -32,8 +32,8 @@ AFTER: dict[str, tuple[str, ...]] = {
     "published": ("completed", "copied"),
     "withheld": ("completed",),
     "referred": ("withheld", "decided"),
+    # The Panel may have been told of a hold before it was recorded here (`delay_from`): only its end comes after.
     "delay_until": ("delay_from",),
-    "delay_told": ("delay_from",),
 }
 
 
@@ -76,6 +76,7 @@ def check_dates(dates: Mapping[str, date | None], today: date) -> None:
 # Facts that only make sense beside another: (field, what it needs, why).
 NEEDS = (
     ("completed", ("initiated",), "a report is completed after the decision to hold the review"),
+    ("copied", ("completed",), "the copy before publication is of the final report"),
     ("published", ("completed", "withheld"), "a published report (or its improvements) follows a completed one"),
     ("referred", ("withheld", "decided"), "a referral to the national panel records a decision not to publish "
                                           "(or, for an SCR, not to hold a review)"),
