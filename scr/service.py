@@ -383,14 +383,17 @@ def dates_of(review: Review) -> dict[str, date | None]:
 
 
 def apply_changes(ctx: Context, review: Review, fields: dict[str, g.Value]) -> list[str]:
-    """Set `fields`, check the whole record (scr.validate), let the regime follow its date; the changed fields."""
+    """Set `fields`, let the regime follow its date, check the whole record (scr.validate); the changed fields.
+
+    The check comes last: a corrected date can move a review into the other regime, whose rules it must then keep
+    (an LCSPR withheld with its improvements published cannot become an SCR, which is one or the other).
+    """
     changed = [field for field, value in fields.items() if field != "regime" and _set(ctx, review, field, value)]
-    check_review(review, ctx.today)
-    dates = dates_of(review)
     if "regime" in fields or set(changed) & set(REGIME_DATES):
-        regime = settle_regime(review.regime, fields.get("regime"), dates, ctx.today, ctx.rulebooks)  # type: ignore[arg-type]
+        regime = settle_regime(review.regime, fields.get("regime"), dates_of(review), ctx.today, ctx.rulebooks)  # type: ignore[arg-type]
         if _set(ctx, review, "regime", regime):
             changed.append("regime")
+    check_review(review, ctx.today)
     return changed
 
 

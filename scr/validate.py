@@ -101,8 +101,8 @@ def check_review(review: Review, today: date) -> None:
                                f"Give its {needs[0]} too.", needs[0])
     # A withheld LCSPR publishes its improvements instead; an SCR is published or withheld.
     if review.published is not None and review.withheld is not None and review.regime == "scr":
-        raise CommandError(f"`{reference}` cannot be both published and withheld: keep the one that happened.",
-                           "withheld")
+        raise CommandError(f"`{reference}` cannot be both published and withheld: an SCR is one or the other (a "
+                           f"withheld LCSPR publishes its improvements). Keep the one that happened.", "withheld")
     if review.decided is not None and review.initiated is not None:
         raise CommandError(f"`{reference}` cannot record both a decision to hold a review (initiated) and one not to "
                            "(decided): keep the one that was taken.", "decided")

@@ -202,3 +202,15 @@ def test_a_recorded_date_is_corrected_and_the_audit_keeps_the_old_value(run):
         run("update R-1 referred=2026-10-01")
     with pytest.raises(CommandError, match="before 1990"):
         run("update R-1 initiated=1989-03-02")
+
+
+def test_a_correction_that_makes_a_review_an_scr_keeps_the_rules_of_an_scr(run, sessions):
+    """Found by tests/test_lifecycle.py: the record was checked before its regime followed the corrected date."""
+    run("new R-1 initiated=2026-01-05")
+    run("complete R-1 on=2026-05-01")
+    run('withhold R-1 reason="Risk to a sibling" on=2026-05-02')
+    run("publish R-1 on=2026-05-10")  # a withheld LCSPR's improvements
+    before = _audit_count(sessions)
+    with pytest.raises(CommandError, match="cannot be both published and withheld: an SCR is one or the other"):
+        run("update R-1 initiated=2017-01-05")
+    assert (run("status R-1").review.regime, _audit_count(sessions)) == ("lcspr", before)
