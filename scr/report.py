@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, Protocol
 
-from scr.deadlines import ReviewDates, add_months, shift
+from scr.deadlines import Assessment, ReviewDates, add_months, assess, shift
 from scr.rulebook import Milestone, Rulebook
 
 # The partnership's year runs April to March, as its annual report counts it.
@@ -29,10 +29,8 @@ IMPACTS = {"effective": "effective", "partly": "partly effective", "not": "not e
 
 
 class ReportReview(ReviewDates, Protocol):
-    rapid: date | None
     reference: str
     title: str
-    delay_reason: str | None
 
 
 class ReportAction(Protocol):
@@ -183,11 +181,12 @@ def _days(count: int) -> str:
     return f"{count} day{'' if count == 1 else 's'}"
 
 
-def _timeline(review: ReportReview, mark: Milestone, as_of: date) -> Timeline:
+def _timeline(review: ReportReview, mark: Milestone, as_of: date, held: bool) -> Timeline:
     due = shift(review.initiated, mark.period)
-    # The date that met the six-month mark, as the regime's rulebook counts it.
+    # The date that met the six-month mark, as the regime's rulebook counts it (an SCR's completion; an LCSPR's
+    # publication).
     finished = next((getattr(review, f) for f in mark.met_by if getattr(review, f)), None)
-    hold = review.delay_reason if finished is None else None
+    hold = review.delay_reason if finished is None and held else None
     if finished is not None:
         late = (finished - due).days
         status: Status = "late" if late > 0 else "on time"
@@ -209,12 +208,14 @@ def _in_period(review: ReportReview, period: ReportPeriod) -> bool:
     return decided is not None and decided <= period.end and (closed is None or closed >= period.start)
 
 
-def _attention(review: ReportReview, timeline: Timeline | None) -> Attention | None:
-    if review.withheld is not None and review.referred is None:
-        why = "withheld and not yet referred to the national panel"
-    elif review.published is not None or review.withheld is not None:
+def _attention(review: ReportReview, assessment: Assessment, timeline: Timeline | None) -> Attention | None:
+    """Why the board should look at `review` now, as `status` and the notices see it (`scr.deadlines.assess`)."""
+    if assessment.needs_referral:
+        decision = "withheld" if review.withheld is not None else "decided against a review"
+        why = f"{decision} and not yet referred to the national panel"
+    elif review.published is not None or review.withheld is not None or review.decision == "no-review":
         return None
-    elif review.delay_reason:
+    elif assessment.held:  # a hold in force: its `until` still to come, or none recorded
         return Attention(review.reference, review.title, "held by parallel proceedings", review.delay_reason)
     elif timeline is not None and timeline.status == "overdue":
         why = f"overdue by {_days(timeline.days)} (due {timeline.due.isoformat()})"
@@ -267,10 +268,11 @@ def build_report(reviews: Iterable[ReportReview], actions: Iterable[ReportAction
             counts["published"] += 1
             if review.initiated is not None:
                 to_publication.append((review.published - review.initiated).days)
-        timeline = _timeline(review, mark, as_of) if review.initiated is not None else None
+        assessment = assess(review, as_of, rulebooks[review.regime])
+        timeline = _timeline(review, mark, as_of, assessment.held) if review.initiated is not None else None
         if timeline is not None and _in_period(review, period):
             timelines.append(timeline)
-        flagged = _attention(review, timeline)
+        flagged = _attention(review, assessment, timeline)
         if flagged is not None:
             attention.append(flagged)
     total = dict.fromkeys(ACTION_STATES, 0)

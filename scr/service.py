@@ -315,9 +315,9 @@ def list_roles(ctx: Context) -> RoleList:
     return RoleList(ctx.admins, [(user, role) for user, role in ordered], ctx.readers)
 
 
-REPORT_REVIEW_COLUMNS = (Review.reference, Review.title, Review.regime, Review.incident, Review.notified,
-                         Review.rapid, Review.initiated, Review.completed, Review.published, Review.withheld,
-                         Review.referred, Review.delay_reason)
+# What the report reads of a review: what the deadline engine reads (`scr.deadlines.ReviewDates`), and its name.
+REPORT_REVIEW_COLUMNS = (Review.reference, Review.title, Review.regime, Review.decision, Review.delay_reason,
+                         *(getattr(Review, field) for field in DATE_FIELDS))
 REPORT_ACTION_COLUMNS = (Review.reference, Action.number, Action.due, Action.done, Action.evidence, Action.impact,
                          Action.impact_on)
 

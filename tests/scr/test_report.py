@@ -161,3 +161,43 @@ def test_bad_periods_say_what_to_write(kwargs, message):
 def test_from_and_to_alone():
     assert choose_period(AS_OF, start=D("2026-01-01")).end == AS_OF
     assert choose_period(AS_OF, end=D("2026-03-31")).start == D("2025-04-01")
+
+
+def _now(*reviews):
+    """Each review's state against its six-month mark, and why it needs attention, on AS_OF."""
+    figures = report(period=last_twelve_months(AS_OF), reviews=list(reviews), actions=[])
+    return ({row.reference: row.describe() for row in figures.timelines},
+            {a.reference: a.describe() for a in figures.attention})
+
+
+def test_the_six_month_mark_is_completion_for_an_scr_and_completion_and_publication_for_an_lcspr():
+    # Both completed on time (due 2026-07-05), neither published: the guidance sets an SCR no publication deadline.
+    scr = R(reference="SCR", regime="scr", initiated=D("2026-01-05"), completed=D("2026-06-01"))
+    lcspr = R(reference="LCSPR", regime="lcspr", initiated=D("2026-01-05"), completed=D("2026-06-01"))
+    assert _now(scr, lcspr) == ({"SCR": "on time", "LCSPR": "overdue by 143 days"},
+                                {"LCSPR": "overdue by 143 days (due 2026-07-05)"})
+
+
+def test_a_review_is_held_only_while_its_hold_is_in_force():
+    def held_until(until):
+        return R(reference="E", initiated=D("2026-01-05"), delay_reason="criminal trial", delay_from=D("2026-06-01"),
+                 delay_until=until, delay_told=D("2026-06-02"))
+
+    for until in (None, AS_OF, D("2027-03-01")):
+        assert _now(held_until(until)) == ({"E": "held, 143 days past the mark"},
+                                           {"E": "held by parallel proceedings: criminal trial"})
+    # The trial ended: the reason stays on the record, but the review is overdue again, as `status` says.
+    assert _now(held_until(D("2026-11-24"))) == ({"E": "overdue by 143 days"},
+                                                  {"E": "overdue by 143 days (due 2026-07-05)"})
+
+
+def test_referrals_the_board_must_see_follow_the_rulebook():
+    no_review = R(reference="NR", regime="scr", notified=D("2017-03-02"), decided=D("2017-03-06"),
+                  decision="no-review")
+    before_the_panel = R(reference="OLD", regime="scr", initiated=D("2012-01-02"), completed=D("2012-06-01"),
+                         withheld=D("2012-12-01"))
+    lcspr_no_review = R(reference="L", decided=D("2026-11-10"), decision="no-review")
+    assert _now(no_review, before_the_panel, lcspr_no_review)[1] == {
+        "NR": "decided against a review and not yet referred to the national panel"}
+    no_review.referred = D("2017-03-15")
+    assert _now(no_review)[1] == {}

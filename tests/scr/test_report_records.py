@@ -31,6 +31,19 @@ def test_the_report_reads_what_the_commands_recorded(run):
     assert not answer.share
 
 
+def test_the_report_sees_holds_and_decisions_as_status_does(run):
+    run("new ENDED initiated=2026-01-05")
+    run('delay ENDED reason="inquest" until=2026-11-24', now=NOW.replace(month=6))
+    run("new RUNNING initiated=2026-01-05")
+    run('delay RUNNING reason="criminal trial" until=2027-03-01')
+    run("new NO aware=2017-03-01 notified=2017-03-02")
+    run('decide NO no-review reason="criteria not met" on=2017-03-06')
+    attention = {a.reference: a.describe() for a in run("report").report.attention}
+    assert attention == {"ENDED": "overdue by 143 days (due 2026-07-05)",
+                         "NO": "decided against a review and not yet referred to the national panel",
+                         "RUNNING": "held by parallel proceedings: criminal trial"}
+
+
 def test_a_bad_period_is_refused_with_the_form_to_use(run):
     with pytest.raises(CommandError, match="YYYY/YY"):
         run("report period=2025-26")
