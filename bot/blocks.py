@@ -217,10 +217,14 @@ def _date_input(field: str, label: str, initial: date | None, optional: bool = T
 
 
 def _regime_input(initial: str) -> InputBlock:
-    options = [Option(value="scr", text="Serious case review (2013/2015)"),
+    """The regime, or (the new form's default) none chosen: it then follows the date, as `/scr new` without regime=."""
+    options = [Option(value=g.FOLLOW_DATE, text="Follow the date (SCR_LCSPR_FROM)"),
+               Option(value="scr", text="Serious case review (2013/2015)"),
                Option(value="lcspr", text="Local child safeguarding practice review (2018/2023)")]
     chosen = next(option for option in options if option.value == initial)
     return InputBlock(block_id="regime", label="Regime",
+                      hint="A review is an SCR or an LCSPR by its date: choose only within the transition "
+                           "(from 2018-06-29).",
                       element=StaticSelectElement(action_id="regime", options=options, initial_option=chosen))
 
 
@@ -233,9 +237,10 @@ def new_review_modal() -> dict:
     return _modal("scr_new", "New review", "Create", [
         _text_input("reference", "Reference", None, optional=False, hint="Letters, digits and -, e.g. SCR-2026-01"),
         _text_input("title", "Title (identifies no one)", None, hint='e.g. "Child A": never a name'),
-        _regime_input("scr"),
+        _regime_input(g.FOLLOW_DATE),
         _date_input("initiated", "Decision to initiate (the six months start here)", None),
         _date_input("incident", "Incident", None),
+        _date_input("aware", "Local authority became aware (the notification counts from here)", None),
         _date_input("notified", "Notification", None),
         _text_input("reviewer", "Independent reviewer", None),
     ], {})
@@ -248,7 +253,9 @@ def update_review_modal(review: Review, version: int) -> dict:
         _regime_input(review.regime),
         _date_input("initiated", "Decision to initiate", review.initiated),
         _date_input("incident", "Incident", review.incident),
+        _date_input("aware", "Local authority became aware", review.aware),
         _date_input("notified", "Notification", review.notified),
+        _date_input("planned", "Planned publication", review.planned),
         _text_input("reviewer", "Independent reviewer", review.reviewer),
         _text_input("notes", "Notes", review.notes, multiline=True),
     ], {"reference": review.reference, "version": version})

@@ -245,6 +245,8 @@ DATE_KEYS = frozenset({"incident", "aware", "notified", "initiated", "planned", 
 TEXT_LIMITS = {"title": 200, "reviewer": 200, "notes": 2000, "reason": 500, "text": 500, "url": 500, "evidence": 500,
                "note": 500, "period": 40}
 IMPACTS = ("effective", "partly", "not")
+# A form's regime when none is chosen: the review follows its date, as a command without regime= does.
+FOLLOW_DATE = "date"
 NEW_KEYS = ("initiated", "title", "regime", "reviewer", "incident", "aware", "notified")
 UPDATE_KEYS = ("title", "reviewer", "regime", "incident", "aware", "notified", "initiated", "planned", "url", "notes",
                *CORRECTIONS)
@@ -541,7 +543,8 @@ def _report(args: list[_Token], today: date) -> Report:
 def from_form(verb: str, reference: str, values: dict[str, str | None], today: date) -> New | Update | Withhold:
     """A `new`, `update` or `withhold` command from a form's fields, checked exactly as typed ones are.
 
-    An empty field of an update clears that value.
+    An empty field of an update clears that value; a regime left to follow the date (`FOLLOW_DATE`) is one not
+    given, as in a typed command.
     """
     checked = _reference(_Token(reference.strip(), False), verb)
     if verb == "withhold":
@@ -551,6 +554,8 @@ def from_form(verb: str, reference: str, values: dict[str, str | None], today: d
         on = values.get("on")
         return Withhold(checked, reason, parse_date("on", on, today) if on else today)
     allowed = NEW_KEYS if verb == "new" else UPDATE_KEYS
+    if values.get("regime") == FOLLOW_DATE:
+        values = {**values, "regime": None}
     fields = {key: _value(key, raw, today) if raw else None for key, raw in values.items() if key in allowed}
     if verb == "new":
         return New(checked, {key: value for key, value in fields.items() if value})

@@ -132,8 +132,8 @@ def settle_regime(current: str | None, chosen: str | None, dates: Mapping[str, d
             raise CommandError(
                 f"A review {which} is {_regime_name(allowed[0])}, not "
                 f"{_regime_name(chosen)}: the choice exists only for dates from {TRANSITION_FROM.isoformat()} to "
-                f"{guidance.lcspr_from - timedelta(days=1)} (the day before SCR_LCSPR_FROM). Leave regime= out.",
-                "regime")
+                f"{guidance.lcspr_from - timedelta(days=1)} (the day before SCR_LCSPR_FROM). Leave regime= out (in a "
+                f"form, choose Follow the date).", "regime")
         return chosen
     return current if current in allowed else allowed[0]
 

@@ -2,6 +2,9 @@
 
 import json
 
+import pytest
+
+from scr.grammar import CommandError
 from scr.models import Review
 from tests.fakeslack import event, interaction, slash_command
 
@@ -24,7 +27,7 @@ def _replies(fake_slack) -> list[dict]:
 def _submit(web, callback_id: str, values: dict, metadata: dict | None = None, user: str = "UADMIN"):
     state = {}
     for field, value in values.items():
-        if field in ("initiated", "incident", "notified", "on"):
+        if field in ("initiated", "incident", "aware", "notified", "planned", "on"):
             state[field] = {field: {"type": "datepicker", "selected_date": value}}
         elif field == "regime":
             state[field] = {field: {"type": "static_select", "selected_option": {"value": value}}}
@@ -106,6 +109,50 @@ def test_new_with_no_arguments_opens_the_form_and_its_errors_show_on_fields(web,
     assert (review.title, review.regime, review.initiated.isoformat()) == ("Child A", "lcspr", "2026-03-02")
     answer = _submit(web, "scr_new", {"reference": "scr-1", "initiated": "2026-03-02"})
     assert "already exists" in answer["errors"]["reference"]
+
+
+def _opened_view(fake_slack) -> dict:
+    view = fake_slack.named("views.open")[-1].params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def test_the_new_form_lets_the_regime_follow_the_date_and_refuses_a_contradiction_on_the_field(web, fake_slack, run,
+                                                                                                 sessions):
+    slash_command(f"{web}/slack/events", "new")
+    regime = next(block for block in _opened_view(fake_slack)["blocks"] if block.get("block_id") == "regime")
+    assert regime["element"]["initial_option"]["value"] == "date"
+    assert [option["value"] for option in regime["element"]["options"]] == ["date", "scr", "lcspr"]
+    for reference, dates, expected in (("OLD", {"initiated": "2017-01-05"}, "scr"),
+                                       ("AWARE", {"aware": "2026-06-20"}, "lcspr"),
+                                       ("UNDATED", {}, "lcspr")):  # begun today, 2026-11-25
+        answer = _submit(web, "scr_new", {"reference": reference, "regime": "date", **dates})
+        assert answer["response_action"] == "update", answer
+        assert _review(sessions, reference).regime == expected
+    assert _review(sessions, "AWARE").aware.isoformat() == "2026-06-20"
+    # Typed and submitted, a contradiction gets the same words; the form shows them on the regime field.
+    with pytest.raises(CommandError) as typed:
+        run("new SCR-9 initiated=2014-01-02 regime=lcspr")
+    answer = _submit(web, "scr_new", {"reference": "SCR-9", "regime": "lcspr", "initiated": "2014-01-02"})
+    assert answer == {"response_action": "errors", "errors": {"regime": typed.value.message}}
+    assert "2014-01-02 is an SCR (regime=scr), not an LCSPR" in typed.value.message
+    assert run("list all").total == 3
+
+
+def test_the_update_form_refuses_a_regime_against_the_date_and_lets_it_follow_the_date(web, fake_slack, run,
+                                                                                      sessions):
+    run("new SCR-1 initiated=2019-01-10 regime=lcspr")  # within the transition: the partnership's choice
+    form = _open_update_form(web, fake_slack, "SCR-1")
+    assert form["values"]["regime"] == "lcspr"
+    answer = _submit(web, "scr_update", {**form["values"], "regime": "scr", "initiated": "2026-01-10"},
+                     metadata=form["metadata"])
+    assert answer["errors"]["regime"].startswith("A review whose initiated date is 2026-01-10 is an LCSPR")
+    assert _review(sessions, "SCR-1").initiated.isoformat() == "2019-01-10"  # nothing saved
+    answer = _submit(web, "scr_update", {**form["values"], "regime": "date", "initiated": "2017-01-10"},
+                     metadata=form["metadata"])
+    assert answer["response_action"] == "update"
+    assert _review(sessions, "SCR-1").regime == "scr"
+    assert [(e.field, e.old, e.new) for e in run("history SCR-1").entries][-2:] == [
+        ("initiated", "2019-01-10", "2017-01-10"), ("regime", "lcspr", "scr")]
 
 
 def test_update_button_opens_a_prefilled_form_and_saves_it(web, fake_slack, run, sessions):
