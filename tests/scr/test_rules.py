@@ -162,3 +162,13 @@ def test_a_partnership_sets_its_unconfirmed_rules_otherwise():
     assert "copy" not in {m.name for m in off["lcspr"].milestones}
     assert not [kind for kind, _ in kinds([review], "2026-09-07", guidance=off) if kind.startswith("copy")]
     assert off["scr"].milestone("copy") == SCR.milestone("copy")  # the other regime's rule is untouched
+
+
+def test_an_scr_completion_is_met_by_its_completed_date_before_a_withholding():
+    # A decision not to publish is taken on a finished report: where the completion was not recorded (older
+    # records), the withholding is the latest it can have been; where it was, that date counts.
+    review = R(regime="scr", initiated=D("2016-01-05"), withheld=D("2016-09-10"))
+    assert (state(review, "2016-09-10", "completion").met_by, review.withheld) == ("withheld", D("2016-09-10"))
+    review.completed = D("2016-06-01")
+    completion = state(review, "2016-09-10", "completion")
+    assert (completion.state, completion.met_on, completion.met_by) == ("met", D("2016-06-01"), "completed")
