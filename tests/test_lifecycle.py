@@ -33,7 +33,7 @@ ANCHORS = tuple(map(D, ("2013-04-15", "2013-06-03", "2018-06-29", "2019-04-01", 
 # How far back an event is, or ahead a plan: the rules' own periods, either side.
 OFFSETS = (0, 1, 4, 5, 6, 7, 8, 13, 14, 15, 20, 21, 22, 30, 31, 32, 181, 182, 183, 184, 365, 366, 400)
 # After each command, the job runs as of the first working day this many days ahead.
-LOOK_AHEAD = (0, 4, 13, 29, 90, 185)
+LOOK_AHEAD = (0, 6, 29, 185)
 
 # Independently of the rulebooks: each milestone's notices, and the dates any one of which means nothing is owed
 # (met, ended, or its moment gone: a report out or withheld is too late to chase its notification).
@@ -243,5 +243,5 @@ def test_whatever_the_commands_dates_stay_in_order_and_no_notice_is_raised_for_w
                     event(f"notice {notice.kind}")
                     why = _unwarranted(notice, review, as_of)
                     assert why is None, f"after `{typed}` on {today}: {review.reference} {notice.kind} on {as_of}: {why}"
-        for ref in REFERENCES:  # whatever the record, its status renders
-            run_command(config, sessions, f"status {ref}", datetime.combine(today, time(10), LONDON))
+    for ref in REFERENCES:  # whatever the records came to, their status renders
+        assert run_command(config, sessions, f"status {ref}", datetime.combine(today, time(10), LONDON))[0] in (0, 1)
