@@ -36,10 +36,11 @@ OFFSETS = (0, 1, 4, 5, 6, 7, 8, 13, 14, 15, 20, 21, 22, 30, 31, 32, 181, 182, 18
 LOOK_AHEAD = (0, 6, 29, 185)
 
 # Independently of the rulebooks: each milestone's notices, and the dates any one of which means nothing is owed
-# (met, ended, or its moment gone: a report out or withheld is too late to chase its notification).
+# (met, ended, or its moment gone: once a decision is taken or the report is out, too late to chase a notification).
+TOO_LATE = ("initiated", "decided", "published", "withheld")
 SETTLED_BY = {
     "scr": {
-        "notification": ("notified", "published", "withheld"),
+        "notification": ("notified", *TOO_LATE),
         "decision": ("initiated", "decided", "published", "withheld"),
         "referral_no_review": ("referred",),
         "completion": ("completed", "withheld"),
@@ -48,8 +49,8 @@ SETTLED_BY = {
         "referral": ("referred",),
     },
     "lcspr": {
-        "notification": ("notified", "published", "withheld"),
-        "rapid_review": ("rapid", "published", "withheld"),
+        "notification": ("notified", *TOO_LATE),
+        "rapid_review": ("rapid", *TOO_LATE),
         "rapid_sent": ("rapid_sent", "published", "withheld"),
         "publication": ("published", "withheld"),
         "improvements": ("published",),
@@ -59,6 +60,10 @@ SETTLED_BY = {
         "hold_told": ("delay_told",),
     },
 }
+# What a decision not to hold a review leaves owed: the panel told of it (SCR), the rapid review sent with it (LCSPR).
+OUTLIVE_NO_REVIEW = ("referral_no_review", "rapid_sent")
+# What parallel proceedings delay, so that a running hold pauses its escalations: completion and publication.
+DELAYED_BY_A_HOLD = ("completion", "publication", "improvements", "copy", "planned")
 # ... and what must be recorded before a milestone can be owed at all.
 STARTED_BY = {
     "notification": ("aware", "incident"), "decision": ("notified",), "referral_no_review": ("decided",),
@@ -203,11 +208,13 @@ def _unwarranted(notice, review: Review, as_of: date) -> str | None:
         return f"settled by {settled}"
     if not any(getattr(review, field) is not None for field in STARTED_BY[milestone]):
         return "not started"
-    if review.decision == "no-review" and milestone != "referral_no_review":
+    if review.decision == "no-review" and milestone not in OUTLIVE_NO_REVIEW:
         return "ended by a no-review decision"
     held = review.delay_reason is not None and (review.delay_until is None or as_of <= review.delay_until)
-    if held and kind == "overdue" and milestone != "hold_told":
-        return "an escalation while a hold is in force"
+    if held and kind == "overdue" and milestone in DELAYED_BY_A_HOLD:
+        return "an escalation of what a running hold delays"
+    if milestone == "copy" and as_of > review.planned:
+        return "a copy chased after the planned publication"
     return None
 
 
