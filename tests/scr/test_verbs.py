@@ -136,10 +136,10 @@ def test_a_hold_recorded_told_extended_and_cleared(run, refused):
             "The delay_until date 2026-11-24 is before the delay_from date 2026-11-25")
     refused('delay R-1 reason="Criminal trial" until=2027-12-01', "more than a year ahead")
     assert run('delay R-1 reason="Criminal trial" until=2027-03-01').message == (
-        "Recorded the hold on `R-1` until 2027-03-01: its overdue escalations pause. Tell the Panel and the Secretary "
-        "of State, then `/scr delay R-1 told=YYYY-MM-DD`.")
-    assert ("Held by parallel proceedings (until 2027-03-01; overdue escalations paused): Criminal trial"
-            in status(run))
+        "Recorded the hold on `R-1` until 2027-03-01: its escalations of completion and publication pause. Tell the "
+        "Panel and the Secretary of State, then `/scr delay R-1 told=YYYY-MM-DD`.")
+    assert ("Held by parallel proceedings (until 2027-03-01; escalations of completion and publication paused): "
+            "Criminal trial" in status(run))
     assert "(escalations paused by the hold)" in status(run)  # the review is overdue, and held
     refused("delay R-1 told=2026-11-26", "The delay_told date 2026-11-26 is in the future")
     # Told before the hold was recorded here: that is when it happened.
