@@ -67,12 +67,14 @@ def plan(session: Session, settings: Settings, as_of: date, subject: str | None 
     # An LCSPR decided against still sends its rapid review to the Panel with the decision (rapid_sent outlives it).
     worth_a_look = or_(text(OPEN_WHERE), Review.published > as_of - timedelta(days=7),
                        and_(Review.rapid.is_not(None), Review.rapid_sent.is_(None)))
-    reviews = select(*REVIEW_COLUMNS).where(worth_a_look)
+    # In the order the reviews were recorded, so that a day's notices read the same way every day on any database.
+    reviews = select(*REVIEW_COLUMNS).where(worth_a_look).order_by(Review.id)
     # Actions overdue, and done ones whose impact review is due and not yet recorded.
     impact_due = as_of - timedelta(days=settings.scr_impact_review_days)
     actions = (select(Action.id, Review.reference, Action.number, Action.text, Action.owner, Action.due, Action.done)
                .join(Review).where(or_(and_(Action.done.is_(None), Action.due < as_of),
-                                       and_(Action.done <= impact_due, Action.impact.is_(None)))))
+                                       and_(Action.done <= impact_due, Action.impact.is_(None))))
+               .order_by(Action.id))
     if subject is None:
         last_sent = ledger.last_sent(session)
         undeliverable = _references(session, ledger.undeliverable(session, _start_of(as_of - timedelta(days=7),
