@@ -132,3 +132,15 @@ def test_the_digest_shows_a_held_review_with_no_deadline_running(run, day, fake_
     assert digest["text"] == ("Weekly digest: 0 overdue, 0 needing referral to the national panel, 0 published. "
                               "1 held for parallel proceedings.")
     assert "Open reviews: 1" in str(digest["blocks"]) and "H2 (until no end date)" in str(digest["blocks"])
+
+
+def test_a_withheld_lcspr_whose_improvements_are_published_is_still_chased_for_its_referral(run, day, fake_slack):
+    run("new W2 aware=2026-01-02 notified=2026-01-05 initiated=2026-01-05", now=at("2026-06-01"))
+    run("complete W2 on=2026-06-01", now=at("2026-06-01"))
+    run('withhold W2 reason="identifies a sibling" on=2026-06-10', now=at("2026-06-10"))
+    run("publish W2 on=2026-06-20", now=at("2026-06-20"))  # the improvements, in place of the report
+    posted = days_of(day, fake_slack, "2026-06-22", "2026-07-03")
+    assert [(on, channel) for on, channel, text in posted if "justified" in text] == [
+        ("2026-06-22", "C0ESCALATE"), ("2026-06-29", "C0ESCALATE")]
+    run("refer W2 on=2026-07-03", now=at("2026-07-03"))
+    assert not [text for _, _, text in days_of(day, fake_slack, "2026-07-06", "2026-07-20") if "W2" in text]
