@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_bolt import App, BoltResponse
@@ -18,6 +18,7 @@ from bot import blocks
 from bot.listeners import actions, commands, events, views
 from bot.members import Members
 from scr import db, service
+from scr.answers import Cache
 from scr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
     members: Callable[[str], bool]  # is this user a full member of the workspace (not a guest, not from elsewhere)?
+    answers: Cache = field(default_factory=Cache)  # this process's rendered answers to reads (`scr.answers`)
+    roles: Cache = field(default_factory=Cache)  # and the roles of those who asked them
 
     def now(self) -> datetime:
         return self.clock()
@@ -55,6 +58,16 @@ class Runtime:
     def run(self, user_id: str, command, now: datetime | None = None) -> service.Result:
         with self.context(user_id, now, service.changes_records(command)) as ctx:
             return service.execute(ctx, command)
+
+    def answer(self, user_id: str, command, now: datetime) -> dict:
+        """A read's answer as Block Kit (one of `scr.answers.CACHED`): the one rendered before under the same records'
+        version, day and role, or a new one. The asker's permission is checked before an answer is looked up (once per
+        version of the records, which every change of a grant moves)."""
+        with self.context(user_id, now, write=False) as ctx:
+            version = db.records_version(ctx.session)  # first: see scr.answers
+            role = self.roles.get((version, ctx.actor), lambda: service.authorise(ctx, "viewer", "read reviews"))
+            return self.answers.get((version, ctx.today, role, command),
+                                    lambda: blocks.answer(service.execute(ctx, command), ctx.today))
 
 
 def make_client(settings: Settings) -> WebClient:

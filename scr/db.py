@@ -145,6 +145,19 @@ def lock_table(session: Session, table: str) -> None:
         session.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
 
 
+VERSION_TABLE = "record_version"  # kept by triggers: see migration 0007
+
+
+def among_the_models(thing, name: str | None, kind: str, *_) -> bool:
+    """Alembic's `include_object`: the version table is machinery the migrations keep, not one of the models."""
+    return not (kind == "table" and name == VERSION_TABLE)
+
+
+def records_version(session: Session) -> int:
+    """The records' version: a number that every committed change to reviews, actions or grants has moved."""
+    return session.execute(text(f"SELECT number FROM {VERSION_TABLE} WHERE id = 1")).scalar_one()
+
+
 def alembic_config(url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

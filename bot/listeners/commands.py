@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from scr import charts, grammar, present, service
+from scr.answers import CACHED
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +24,11 @@ def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
     now = runtime.now()
     saved = False
     try:
-        result = runtime.run(user, grammar.parse(command.get("text", ""), now.date()), now)
+        parsed = grammar.parse(command.get("text", ""), now.date())
+        if isinstance(parsed, CACHED):
+            ack(**runtime.answer(user, parsed, now))
+            return
+        result = runtime.run(user, parsed, now)
         saved = True
         if isinstance(result, service.ReportAnswer) and result.share and not runtime.settings.scr_reminder_channel:
             raise grammar.CommandError("There is no reminder channel to share the report with: an administrator "

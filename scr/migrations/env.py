@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from scr.db import among_the_models
 from scr.models import Base
 
 config = context.config
@@ -14,7 +15,8 @@ if not url:
 
 
 def run(connection) -> None:
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
+                      include_object=among_the_models)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,53 @@
+"""Rendered answers to reads, remembered per process while nothing they depend on has changed.
+
+An answer is stored under a key naming everything it depends on: the records' version (`scr.db.records_version`,
+which every change moves, from any process), the day it was asked on (deadlines count days from today), what the
+asker may see (their role: an editor's answer carries buttons a viewer's must not) and the parsed command. So an
+answer found here is exactly the one that would be built now. The asker's role is remembered the same way, under
+the version (which every change of a grant moves) and the asker. Only answers are stored: a refusal or an error is
+raised before anything is. Bounded: the least recently used entry goes first.
+
+The version is read before anything else in the transaction: what is read after it is then at least as new as it
+(PostgreSQL's read committed gives each statement its own snapshot), never older than the key it is stored under.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from scr import grammar as g
+
+# The reads whose answers depend on nothing but reviews, actions and roles (which the version covers) and the day.
+CACHED = (g.Status, g.ListReviews)
+T = TypeVar("T")
+SIZE = 256  # a few hundred answers of a few kB each: well under a megabyte a process
+
+
+class Cache:
+    """A least-recently-used map, safe across the web process's threads. The values it hands out are shared:
+    callers never change them."""
+
+    def __init__(self, size: int = SIZE) -> None:
+        self._size = size
+        self._answers: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, render: Callable[[], T]) -> T:
+        """The value stored under `key`, or `render()`'s, stored if it returns (an exception stores nothing)."""
+        with self._lock:
+            if key in self._answers:
+                self._answers.move_to_end(key)
+                return self._answers[key]  # type: ignore[return-value]
+        answer = render()  # outside the lock: two threads may both render a new key, and store the same answer
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self._size:
+                self._answers.popitem(last=False)
+        return answer
+
+    def __len__(self) -> int:
+        return len(self._answers)
