@@ -1,7 +1,11 @@
-"""Block Kit: the one renderer of answers, forms and the Home tab, built with `slack_sdk.models`.
+"""Block Kit: the one renderer of answers, forms and the Home tab.
 
-`slack_sdk.models` validates each block as it is turned into a dict, so an invalid block fails here (and in the
-tests), never in Slack. The words come from `scr.present`; this module lays them out.
+Answers, notices and the Home tab's blocks are built here as plain dicts, each kind by one function (`section`,
+`button`, `context`, …): they are on every answer's path, where building `slack_sdk.models` objects and validating
+them in `to_dict()` took a quarter of the time. The tests check every message built while they run against
+`slack_sdk.models` (tests/conftest.py `block_kit_checked`), so an invalid block fails there, never in Slack. Forms
+(modals) are built with `slack_sdk.models`, which validate them as they are turned into dicts. The words come from
+`scr.present`; this module lays them out.
 """
 
 from __future__ import annotations
@@ -10,20 +14,10 @@ import json
 from datetime import date
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
-    Block,
-    ButtonElement,
-    ConfirmObject,
-    ContextBlock,
     DatePickerElement,
-    DividerBlock,
-    HeaderBlock,
-    ImageBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -64,13 +58,27 @@ CONFIRMS = {
 }
 
 
-def _section(text: str, accessory=None) -> SectionBlock:
+Block = dict  # a Block Kit block, as Slack takes it
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _section(text: str, accessory: dict | None = None) -> Block:
     if len(text) > SECTION_LIMIT:
         text = text[: SECTION_LIMIT - 1] + "…"
-    return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
+    block = {"type": "section", "text": _mrkdwn(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
 
 
-def _sections(lines: list[str]) -> list[SectionBlock]:
+def _sections(lines: list[str]) -> list[Block]:
     """Lines packed into as few sections as Slack's 3,000-character limit allows."""
     sections, chunk = [], ""
     for line in lines:
@@ -81,17 +89,34 @@ def _sections(lines: list[str]) -> list[SectionBlock]:
     return [*sections, _section(chunk)] if chunk else sections
 
 
-def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+def _header(text: str) -> Block:
+    return {"type": "header", "text": _plain(text[:150])}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [_mrkdwn(text)]}
+
+
+def _actions(buttons: list[dict]) -> Block:
+    return {"type": "actions", "elements": buttons}
+
+
+DIVIDER: Block = {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
     """A button; one that records a date on the review `value` names (`CONFIRMS`) asks in Slack's dialog first."""
-    confirm = None
+    element = {"type": "button", "text": _plain(text), "action_id": action_id, "value": value}
+    if style is not None:
+        element["style"] = style
     if action_id in CONFIRMS:
         title, question, yes = CONFIRMS[action_id]
-        confirm = ConfirmObject(title=title, text=MarkdownTextObject(text=question.format(reference=value)),
-                                confirm=yes, deny="Cancel")
-    return ButtonElement(text=text, action_id=action_id, value=value, style=style, confirm=confirm)
+        element["confirm"] = {"title": _plain(title), "text": _mrkdwn(question.format(reference=value)),
+                              "confirm": _plain(yes), "deny": _plain("Cancel")}
+    return element
 
 
-def review_buttons(review: Review, needs_referral: bool) -> list[ButtonElement]:
+def review_buttons(review: Review, needs_referral: bool) -> list[dict]:
     """What an editor can do next with a review; the listeners check permission again on every click."""
     buttons = [button("Update", UPDATE, review.reference)]
     if review.is_open:
@@ -109,21 +134,21 @@ def list_blocks(listing: ReviewList, room: int = MAX_BLOCKS) -> list[Block]:
     blocks += [_section(present.review_line(row), button("Open", VIEW, row.review.reference)) for row in shown]
     more = present.more_line(listing, len(shown))
     if more:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=more)]))
+        blocks.append(_context(more))
     return blocks
 
 
 def detail_blocks(detail: ReviewDetail, today: date) -> list[Block]:
     review = detail.review
     blocks: list[Block] = [
-        HeaderBlock(text=f"{review.reference} {review.title}".strip()[:150]),
+        _header(f"{review.reference} {review.title}".strip()),
         *_sections(present.detail_lines(detail)[1:]),
-        DividerBlock(),
+        DIVIDER,
         *_sections(["*Timeline*", *present.timeline_lines(detail)]),
         *_sections(["*Open actions*", *present.action_lines(detail, today)]),
     ]
     if detail.can_edit:
-        blocks.append(ActionsBlock(elements=review_buttons(review, detail.assessment.needs_referral)))
+        blocks.append(_actions(review_buttons(review, detail.assessment.needs_referral)))
     return blocks
 
 
@@ -134,7 +159,7 @@ def answer_blocks(result: Result, today: date) -> list[Block]:
         case ReviewDetail() as detail:
             return detail_blocks(detail, today)
         case HistoryPage() as page:
-            return [HeaderBlock(text=f"History of {page.reference}"[:150]), *_sections(present.history_lines(page))]
+            return [_header(f"History of {page.reference}"), *_sections(present.history_lines(page))]
         case g.Help(topic=topic):
             return _sections(present.help_lines(topic))
         case RoleList() as roles:
@@ -142,7 +167,7 @@ def answer_blocks(result: Result, today: date) -> list[Block]:
         case ReportAnswer(report=report, share=share):
             follows = "Posting it with its charts to the reminder channel." if share else \
                 "The charts follow in a moment, for you alone."
-            return [*_sections(present.report_lines(report)), ContextBlock(elements=[MarkdownTextObject(text=follows)])]
+            return [*_sections(present.report_lines(report)), _context(follows)]
         case RulesPage(rulebooks=rulebooks):
             return _sections(present.rules_lines(rulebooks))
         case Done() | FormNeeded():
@@ -154,8 +179,8 @@ def message(text: str, blocks: list[Block]) -> dict:
     """A message payload: `text` is what notifications and screen readers show. Slack takes 50 blocks at most."""
     if len(blocks) > MAX_BLOCKS:
         cut = "Cut to fit in Slack: `scr` on the command line shows it all."
-        blocks = [*blocks[: MAX_BLOCKS - 1], ContextBlock(elements=[MarkdownTextObject(text=cut)])]
-    return {"text": text[:3000], "blocks": [block.to_dict() for block in blocks]}
+        blocks = [*blocks[: MAX_BLOCKS - 1], _context(cut)]
+    return {"text": text[:3000], "blocks": blocks}
 
 
 def answer(result: Result, today: date) -> dict:
@@ -164,8 +189,8 @@ def answer(result: Result, today: date) -> dict:
 
 def chart_answer(charts: list[tuple[Chart, str]]) -> dict:
     """The report's charts, uploaded privately (never at a public URL), shown to the asker by file ID."""
-    images = [ImageBlock(slack_file={"id": file_id}, alt_text=chart.alt, title=chart.title)
-              for chart, file_id in charts]
+    images = [{"type": "image", "slack_file": {"id": file_id}, "alt_text": chart.alt,
+               "title": {"type": "plain_text", "text": chart.title}} for chart, file_id in charts]
     return {"response_type": "ephemeral", "replace_original": False,
             **message("The board's report: " + "; ".join(chart.alt for chart, _ in charts), images)}
 
@@ -184,20 +209,19 @@ def notice_message(notice: Notice) -> dict:
             value = json.dumps({"reference": notice.reference, "kind": notice.kind}) if action_id == SNOOZE \
                 else notice.reference
             elements.append(button(label, action_id, value, style))
-        built.append(ActionsBlock(elements=elements))
+        built.append(_actions(elements))
     return message(notice.text, built)
 
 
 def home_view(listing: ReviewList) -> dict:
-    blocks: list[Block] = [HeaderBlock(text="Serious case reviews"), *list_blocks(listing, room=HOME_ROWS + 2),
-                           DividerBlock(),
-                           ContextBlock(elements=[MarkdownTextObject(text="`/scr help` lists every command.")])]
+    blocks: list[Block] = [_header("Serious case reviews"), *list_blocks(listing, room=HOME_ROWS + 2), DIVIDER,
+                           _context("`/scr help` lists every command.")]
     return View(type="home", blocks=blocks).to_dict()
 
 
 def home_refused(text: str) -> dict:
     """The Home tab of someone who may not read the records: why, and nothing else."""
-    return View(type="home", blocks=[HeaderBlock(text="Serious case reviews"), _section(text)]).to_dict()
+    return View(type="home", blocks=[_header("Serious case reviews"), _section(text)]).to_dict()
 
 
 # Forms
@@ -228,7 +252,7 @@ def _regime_input(initial: str) -> InputBlock:
                       element=StaticSelectElement(action_id="regime", options=options, initial_option=chosen))
 
 
-def _modal(callback_id: str, title: str, submit: str, blocks: list[Block], metadata: dict) -> dict:
+def _modal(callback_id: str, title: str, submit: str, blocks: list, metadata: dict) -> dict:
     return View(type="modal", callback_id=callback_id, title=title, submit=submit, close="Cancel",
                 private_metadata=json.dumps(metadata), blocks=blocks).to_dict()
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from slack_sdk.models.blocks import Block
 from sqlalchemy import Engine, event, text
 
 from scr import db, service
@@ -84,6 +85,29 @@ def count_statements(engine: Engine) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def check_blocks(built: list[dict]) -> None:
+    """Each block as slack_sdk's models read it and write it back: an invalid one raises, one they would change
+    (a field they do not know, a value they would fill in) fails the comparison."""
+    for block in built:
+        assert Block.parse(block).to_dict() == block
+
+
+@pytest.fixture(autouse=True)
+def block_kit_checked(monkeypatch):
+    """Every Slack message built while a test runs is checked against slack_sdk's models (`bot.blocks` builds
+    plain dicts, and `bot.blocks.message` is the one way out for them)."""
+    from bot import blocks
+
+    built = blocks.message
+
+    def checked(text: str, message_blocks: list[dict]) -> dict:
+        answer = built(text, message_blocks)
+        check_blocks(answer["blocks"])
+        return answer
+
+    monkeypatch.setattr(blocks, "message", checked)
 
 
 @pytest.fixture
