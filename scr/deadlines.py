@@ -7,9 +7,10 @@ in England and Wales) lives here and nowhere else.
 from __future__ import annotations
 
 import calendar
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal, Protocol
 
 import holidays
@@ -39,6 +40,12 @@ class ReviewDates(Protocol):
     delay_from: date | None
     delay_until: date | None
     delay_told: date | None
+
+
+# A review's `ReviewDates` as a plain, hashable value: what `assess` remembers its assessments under.
+Dates = namedtuple("Dates", ReviewDates.__annotations__)
+
+ASSESSED = 4096  # assessments remembered: a list's reviews mostly did not change since it was last shown
 
 
 # met: a recorded date meets it; pending/overdue: due, with days left or past; not started: no deadline until its
@@ -210,6 +217,11 @@ def stage(review: ReviewDates, book: Rulebook) -> str:
 
 def assess(review: ReviewDates, as_of: date, book: Rulebook) -> Assessment:
     """Every milestone of `review` under `book`, as things stand on `as_of`."""
+    return _assess(Dates._make(getattr(review, field) for field in Dates._fields), as_of, book)
+
+
+@lru_cache(maxsize=ASSESSED)
+def _assess(review: ReviewDates, as_of: date, book: Rulebook) -> Assessment:
     states = tuple(filter(None, (_milestone_state(review, m, as_of, book) for m in book.milestones)))
     due = publication_due(review.initiated, book) if review.decision != "no-review" else None
     held = review.delay_reason is not None and (review.delay_until is None or as_of <= review.delay_until)
