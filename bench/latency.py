@@ -1,6 +1,10 @@
 """Benchmark: `/scr status` and `/scr status REF` over signed HTTP to the running `web` process (gunicorn), with
 10,000 reviews stored, against a bare Bolt app that only acknowledges, served the same way, alternating requests.
 
+Each is timed twice a round: asked again with nothing changed (answered from the web process's cache of rendered
+answers, `scr.answers`), and asked just after a change made from this process through scr's own code (an `update`
+of a review's notes, which moves the records' version, so the answer is built anew).
+
     python bench/latency.py [--reviews 10000] [--rounds 500] [--database-url URL]
 """
 
@@ -102,6 +106,15 @@ def timed_command(connection: http.client.HTTPConnection, command_text: str) -> 
     return elapsed, payload
 
 
+def change(sessions, number: int) -> None:
+    """A change to one review from outside the web process, as another person's `/scr update` would be."""
+    now = datetime.now().astimezone()
+    with db.transaction(sessions) as session:
+        service.execute(service.Context(session, service.Actor("bench", admin=True), now,
+                                        load_settings(_env_file=None).guidance),
+                        grammar.parse(f"update SCR-B000197 notes=change-{number}", now.date()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reviews", type=int, default=10_000)
@@ -128,12 +141,18 @@ def main() -> None:
             timed_command(web_conn, "status")
             timed_command(web_conn, "status SCR-B000197")
             timed_command(bare_conn, "status")
-        times: dict[str, list[float]] = {"bare ack": [], "status": [], "status REF": []}
-        for _ in range(args.rounds):
-            times["bare ack"].append(timed_command(bare_conn, "status")[0])
-            times["status"].append(timed_command(web_conn, "status")[0])
-            times["bare ack"].append(timed_command(bare_conn, "status")[0])
-            times["status REF"].append(timed_command(web_conn, "status SCR-B000197")[0])
+        times: dict[str, list[float]] = {"bare ack": [], "status": [], "status REF": [], "status, changed": [],
+                                         "status REF, changed": []}
+        sessions = db.make_sessions(db.make_engine(url))
+        load = os.getloadavg()[0]
+        for number in range(args.rounds):
+            change(sessions, number)
+            questions = (("status", "status"), ("status REF", "status SCR-B000197"))
+            for name, text in questions:  # the first answers since the change
+                times[f"{name}, changed"].append(timed_command(web_conn, text)[0])
+            for name, text in questions:  # the same again
+                times["bare ack"].append(timed_command(bare_conn, "status")[0])
+                times[name].append(timed_command(web_conn, text)[0])
         for _ in range(10):  # Teams' route answers too (401: these carry no Bot Framework token)
             web_conn.request("POST", "/api/messages", body=b'{"type": "message"}',
                              headers={"Content-Type": "application/json"})
@@ -142,11 +161,12 @@ def main() -> None:
             if response.status != 401:
                 raise SystemExit(f"/api/messages: HTTP {response.status}, not 401")
         floor = statistics.median(times["bare ack"])
-        print(f"{args.reviews:,} reviews on {url.split(':')[0]}, {args.rounds} rounds, "
+        print(f"{args.reviews:,} reviews on {url.split(':')[0]}, {args.rounds} rounds, load average "
+              f"{load:.2f} before and {os.getloadavg()[0]:.2f} after, "
               f"gunicorn (web: {args.workers} uvicorn worker(s), Slack and Teams; bare: 1 gthread worker)")
         for name, values in times.items():
             ratio = statistics.median(values) / floor
-            print(f"  {name:<11} {summary(values)}, {ratio:.2f}x the bare ack (p95 ratio "
+            print(f"  {name:<19} {summary(values)}, {ratio:.2f}x the bare ack (p95 ratio "
                   f"{percentile(values, 0.95) / percentile(times['bare ack'], 0.95):.2f}x)")
         print(f"  web (master + {args.workers} worker(s)): RSS {memory_mb(web.pid, 'VmRSS'):.0f} MB, "
               f"PSS {memory_mb(web.pid, 'Pss'):.0f} MB; bare app: RSS {memory_mb(bare.pid, 'VmRSS'):.0f} MB")
