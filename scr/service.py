@@ -505,8 +505,10 @@ def publish_review(ctx: Context, command: g.Publish) -> Result:
             return Done(f"Recorded the web address of `{review.reference}` (published {review.published}).",
                         review.reference)
         return _close(ctx, review, "published", command.on, "published")
-    if review.completed is None and review.withheld is None:
-        apply_changes(ctx, review, {"completed": command.on})  # a published report is a completed one
+    if review.completed is None:
+        # Each date is a fact someone recorded, never inferred (SPEC): the completion is recorded on its own.
+        raise CommandError(f"`{review.reference}` has no completed date: a report is published once it is completed. "
+                           f"Record that first: `/scr complete {review.reference} on=YYYY-MM-DD`.", "completed")
     # A withheld LCSPR publishes its improvements instead of the report (DOMAIN.md).
     what = "published its improvements" if review.withheld is not None else "published"
     return _close(ctx, review, "published", command.on, what, **url)

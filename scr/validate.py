@@ -22,14 +22,14 @@ AHEAD = frozenset({"planned", "delay_until"})
 AFTER: dict[str, tuple[str, ...]] = {
     "aware": ("incident",),
     "notified": ("aware",),
-    "rapid": ("aware",),
+    "rapid": ("aware", "notified"),
     "rapid_sent": ("rapid",),
     "decided": ("aware",),
     "initiated": ("aware",),
     "completed": ("initiated",),
     "planned": ("initiated",),
     "copied": ("completed",),
-    "published": ("completed", "copied"),
+    "published": ("completed", "copied", "withheld"),  # a withheld LCSPR's improvements follow the decision
     "withheld": ("completed",),
     "referred": ("withheld", "decided"),
     # The Panel may have been told of a hold before it was recorded here (`delay_from`): only its end comes after.
@@ -75,6 +75,7 @@ def check_dates(dates: Mapping[str, date | None], today: date) -> None:
 
 # Facts that only make sense beside another: (field, what it needs, why).
 NEEDS = (
+    ("rapid", ("notified",), "no rapid review without a serious incident notification (Panel FAQ)"),
     ("completed", ("initiated",), "a report is completed after the decision to hold the review"),
     ("copied", ("completed",), "the copy before publication is of the final report"),
     ("published", ("completed", "withheld"), "a published report (or its improvements) follows a completed one"),
@@ -82,6 +83,7 @@ NEEDS = (
                                           "(or, for an SCR, not to hold a review)"),
     ("withheld_reason", ("withheld",), "the reason explains a decision not to publish"),
     ("withheld", ("withheld_reason",), "the national panel is told why a report is not published"),
+    ("withheld", ("completed",), "a decision not to publish is about a completed report"),
     ("decided", ("decision_reason",), "the national panel is told why no review is held"),
     ("delay_until", ("delay_reason",), "a hold is recorded with its reason"),
     ("delay_told", ("delay_reason",), "a hold is recorded with its reason"),

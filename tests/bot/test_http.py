@@ -131,6 +131,7 @@ def test_typed_text_cannot_ping_or_link_in_answers(web, sessions):
 def test_buttons_that_record_a_date_ask_for_confirmation_first(web, run):
     run('new SCR-1 initiated=2026-03-02')
     run('new SCR-2 initiated=2026-03-02')
+    run("complete SCR-2 on=2026-07-20")
     run('withhold SCR-2 reason="x"')
     confirms = {}
     for reference in ("SCR-1", "SCR-2"):

@@ -51,6 +51,7 @@ def _review(sessions, reference: str) -> Review:
 
 def test_mark_published_twice_records_once(web, fake_slack, run, sessions):
     run("new SCR-1 initiated=2026-03-02")
+    run("complete SCR-1 on=2026-07-20")
     run("grant UEDITOR editor")
     _click(web, fake_slack, "scr_publish", "SCR-1", user="UEDITOR")
     _click(web, fake_slack, "scr_publish", "SCR-1", user="UEDITOR")
@@ -63,6 +64,7 @@ def test_mark_published_twice_records_once(web, fake_slack, run, sessions):
 
 def test_buttons_refuse_people_who_are_not_editors(web, fake_slack, run, sessions):
     run("new SCR-1 initiated=2026-03-02")
+    run("complete SCR-1 on=2026-07-20")
     run('withhold SCR-1 reason="x"')
     for action in ("scr_publish", "scr_refer", "scr_withhold", "scr_update"):
         _click(web, fake_slack, action, "SCR-1", user="UVIEWER")
@@ -74,6 +76,7 @@ def test_buttons_refuse_people_who_are_not_editors(web, fake_slack, run, session
 
 def test_record_referral_button(web, fake_slack, run, sessions):
     run("new SCR-1 initiated=2026-03-02")
+    run("complete SCR-1 on=2026-07-20")
     run('withhold SCR-1 reason="x" on=2026-10-01')
     _click(web, fake_slack, "scr_refer", "SCR-1")
     assert _review(sessions, "SCR-1").referred.isoformat() == "2026-11-25"
@@ -181,6 +184,7 @@ def test_a_viewer_submitting_a_form_is_refused(web, run, sessions):
 
 def test_withhold_form(web, run, sessions):
     run("new SCR-1 initiated=2026-03-02")
+    run("complete SCR-1 on=2026-07-20")
     answer = _submit(web, "scr_withhold", {"reason": "", "on": None}, metadata={"reference": "SCR-1"})
     assert answer["errors"] == {"reason": "Give the reason for not publishing."}
     answer = _submit(web, "scr_withhold", {"reason": "Identifies a sibling", "on": "2026-10-01"},
@@ -193,6 +197,7 @@ def test_app_home_shows_open_reviews_needing_referral_and_overdue_first(web, fak
     run("new SOON initiated=2026-07-01")
     run("new LATE initiated=2026-01-05")
     run("new HELD initiated=2026-02-01")
+    run("complete HELD on=2026-07-20")
     run('withhold HELD reason="x" on=2026-08-01')
     run("grant UVIEWER viewer")
     status, _ = event(f"{web}/slack/events", {"type": "app_home_opened", "user": "UVIEWER", "tab": "home"})
@@ -227,6 +232,7 @@ def test_an_answer_that_fails_after_the_change_was_saved_does_not_say_nothing_ch
     from bot import blocks
 
     run("new SCR-1 initiated=2026-03-02")
+    run("complete SCR-1 on=2026-07-20")
 
     def broken(result, today):
         raise RuntimeError("the answer cannot be laid out")

@@ -19,7 +19,8 @@ def _wait_for(fake, method: str, count: int = 1, seconds: float = 20.0):
 
 
 def _records(web):
-    for text in ("new SCR-1 initiated=2025-03-25 regime=lcspr", "publish SCR-1 on=2025-10-01",
+    for text in ("new SCR-1 initiated=2025-03-25 regime=lcspr", "complete SCR-1 on=2025-09-01",
+                 "publish SCR-1 on=2025-10-01",
                  "new SCR-2 initiated=2026-01-05", 'action SCR-2 add "Audit" owner=<@U0OWNER> due=2026-06-01',
                  "grant <@UVIEWER> viewer"):
         status, _ = slash_command(f"{web}/slack/events", text)

@@ -24,7 +24,8 @@ def _demo(lines, now=NOW) -> str:
 
 
 def test_the_demo_shows_reviews_in_every_state_and_todays_notices():
-    output = _demo(["status SCR-DEMO-03", "/scr list all", "publish LCSPR-DEMO-07", "status", "list held", ""])
+    output = _demo(["status SCR-DEMO-03", "/scr list all", "complete LCSPR-DEMO-07",
+                    "publish LCSPR-DEMO-07", "status", "list held", ""])
     assert "Open reviews: 8, 3 overdue, 1 needing referral to the national panel" in output
     # The digest counts what status lists, a held review with no deadline running included.
     assert "  Open reviews: 8\n" in output
@@ -39,6 +40,7 @@ def test_the_demo_shows_reviews_in_every_state_and_todays_notices():
     assert "[#scr-reminders] Weekly digest" in output
     assert "!! Needs referral to the national panel" in output  # status SCR-DEMO-03, in terminal form
     assert "All reviews: 12" in output
+    assert "Recorded: LCSPR-DEMO-07 completed on 2026-11-25." in output  # never inferred from the publication
     assert "Recorded: LCSPR-DEMO-07 published on 2026-11-25." in output
     assert "Open reviews: 7" in output  # the last status, after publishing
     assert "Held reviews: 2" in output and "SCR-DEMO-01 Child A: completed 2019-07-01 (held" in output

@@ -29,8 +29,10 @@ def _seed(run):
     run("new LATE initiated=2026-01-05 title=\"Child A\"")       # overdue since 2026-07-05
     run("new SOON initiated=2026-06-10 title=\"Child B\"")       # due 2026-12-10: the 14-day reminder on 11-26
     run("new HELD initiated=2016-02-01")  # an SCR: its referral goes to the national panel
+    run("complete HELD on=2016-07-20")
     run('withhold HELD reason="x" on=2016-08-01')             # needs referral
     run("new DONE initiated=2026-02-01")
+    run("complete DONE on=2026-07-20")
     run("publish DONE on=2026-08-01")
     run("action LATE add \"Audit referrals\" owner=U0OWNER due=2026-10-01")
 
@@ -145,6 +147,7 @@ def test_a_post_whose_answer_is_lost_is_found_in_the_channel_and_not_posted_agai
 def test_a_notice_resolved_before_it_is_sent_is_not_posted(run, day, fake_slack, sessions):
     run("new LATE initiated=2026-01-05")
     run("new HELD initiated=2016-02-01")  # an SCR: its referral goes to the national panel
+    run("complete HELD on=2016-07-20")
     run('withhold HELD reason="x" on=2016-08-01')
     fake_slack.refuse(403, times=2, path="/api/chat.postMessage")
     assert day("2026-11-26", digest=False).failed == 2  # both wait in the ledger

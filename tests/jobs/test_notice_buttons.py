@@ -41,6 +41,7 @@ def test_snooze_holds_an_escalation_for_seven_days_editors_only(web, day, run, f
 
 def test_mark_published_on_a_notice_stops_its_escalations(web, day, run, fake_slack, sessions):
     run("new LATE initiated=2026-01-05")
+    run("complete LATE on=2026-11-20")
     day("2026-11-25", digest=False)
     assert _click_notice_button(web, fake_slack, sessions, "scr_publish", "UADMIN") == (
         "Recorded: `LATE` published on 2026-11-25."

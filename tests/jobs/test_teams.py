@@ -29,6 +29,7 @@ def _teams_posts(fake_slack):
 def test_notices_go_to_teams_as_valid_cards_once(run, day, fake_slack):
     run('new LATE initiated=2026-01-05 title="Child A"')
     run("new HELD initiated=2016-02-01")  # an SCR: its referral goes to the national panel
+    run("complete HELD on=2016-07-20")
     run('withhold HELD reason="x" on=2016-08-01')
     run("action LATE add \"Audit referrals\" owner=U0OWNER due=2026-10-01")
     day("2026-11-26", teams=True)

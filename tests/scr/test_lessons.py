@@ -12,6 +12,7 @@ EDITOR = service.Actor("UEDITOR")
 @pytest.fixture
 def plan(run):
     run("new SCR-1 initiated=2026-01-05")
+    run("complete SCR-1 on=2026-06-20")
     run("withhold SCR-1 reason=\"a sibling's safety\" on=2026-07-01")  # the councillor's case: never published
     run('action SCR-1 add "Train duty social workers" owner=<@U0OWNER> due=2026-06-01')
     return run

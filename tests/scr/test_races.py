@@ -42,6 +42,7 @@ def _audited(sessions, field: str) -> int:
 def test_concurrent_clicks_on_mark_published_record_it_once(run, sessions):
     for attempt in range(5):
         run(f"new SCR-{attempt} initiated=2026-03-02")
+        run(f"complete SCR-{attempt} on=2026-09-01")
         answers = _at_once(sessions, f"publish SCR-{attempt}")
         assert sorted(answers) == sorted([f"Recorded: `SCR-{attempt}` published on 2026-11-25."]
                                          + [f"`SCR-{attempt}` was already published on 2026-11-25; nothing changed."]
@@ -74,6 +75,7 @@ def test_a_write_that_cannot_start_within_two_seconds_gives_up_over_http(web, ru
     from tests.fakeslack import slash_command
 
     run("new SCR-1 initiated=2026-03-02")
+    run("complete SCR-1 on=2026-09-01")
     before = _audited(sessions, "published")
     try:
         with db.transaction(sessions) as holder:  # another change, still under way

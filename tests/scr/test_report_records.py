@@ -19,6 +19,7 @@ def test_the_report_reads_what_the_commands_recorded(run):
     run('delay SCR-2 reason="criminal trial"')
     run('action SCR-2 add "Audit strategy meetings" owner=<@U0OWNER> due=2026-06-01')
     run("new SCR-3 initiated=2020-01-01")
+    run("complete SCR-3 on=2020-04-01")
     run("publish SCR-3 on=2020-05-01")  # long closed: in no figure of the year
     answer = run("report period=2025/26")
     report = answer.report

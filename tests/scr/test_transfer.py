@@ -26,7 +26,7 @@ EXCEL = (
     "\ufeffReference,Title,Regime,Reviewer,Incident,Notified,Initiated,Completed,Published,Withheld,"
     "Withheld Reason,Referred,Delay Reason,NOTES,,\r\n"
     "SCR-2013-04,Child A,scr,Ms Smith,02/01/2013,4/1/2013,01/02/2013,30/07/2013,01/08/2013,,,,,,,\r\n"
-    'SCR-2014-01,"Child B, sibling",scr,,,,31/03/2014,,,01/10/2014,Risk to a sibling,,,"Panel told\n'
+    'SCR-2014-01,"Child B, sibling",scr,,,,31/03/2014,30/09/2014,,01/10/2014,Risk to a sibling,,,"Panel told\n'
     'by letter",,\r\n'
     "SCR-2015-02,Child C,,,,,2015-08-31,,,,,,Criminal trial,,,\r\n"
     ",,,,,,,,,,,,,,,\r\n"

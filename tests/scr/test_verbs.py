@@ -120,7 +120,9 @@ def test_publish_with_its_web_address(run, refused):
     run("new R-1 initiated=2026-03-02")
     refused("publish R-1 url=javascript:alert(1)", "`url=javascript:alert(1)` is not a web address: give it as https://")
     refused("publish R-1 url=https://example.org/a|b", "not a web address")
-    refused("publish R-1 on=2026-03-01", "The completed date 2026-03-01 is before the initiated date 2026-03-02")
+    refused("publish R-1 on=2026-09-01", "`R-1` has no completed date")  # never inferred from the publication
+    run("complete R-1 on=2026-08-20")
+    refused("publish R-1 on=2026-08-19", "The published date 2026-08-19 is before the completed date 2026-08-20")
     assert run("publish R-1 on=2026-09-01 url=https://example.org/r-1").message == (
         "Recorded: `R-1` published on 2026-09-01.")
     assert "Published at: https://example.org/r-1" in status(run)

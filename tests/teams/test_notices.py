@@ -122,6 +122,7 @@ def test_notice_buttons_ask_then_act_for_editors_only(teams_web, bot_framework, 
                                                        sender):
     _install(teams_web, bot_framework)
     run("new HELD initiated=2026-02-01")
+    run("complete HELD on=2026-07-20")
     run('withhold HELD reason="x" on=2026-08-01')
     _run(teams_settings, sessions, sender)
     # The referral escalation is the notice that offers to record the referral.
