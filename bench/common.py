@@ -53,13 +53,13 @@ def review_rows(count: int, today: date):
         bucket = n % 200
         if bucket < 188:
             row["completed"] = row["published"] = min(initiated + timedelta(days=150 + n % 90), today).isoformat()
-        elif bucket < 196:
+        elif bucket < 197:  # a completed report withheld (a decision not to publish is about a completed report)
+            row["completed"] = min(initiated + timedelta(days=160), today).isoformat()
             row["withheld"] = min(initiated + timedelta(days=170), today).isoformat()
-            row["withheld_reason"] = "Identifies a sibling"
-            row["referred"] = row["withheld"]
-        elif bucket < 197:
-            row["withheld"] = min(initiated + timedelta(days=170), today).isoformat()
-            row["withheld_reason"] = "Parallel inquest"
+            if bucket < 196:
+                row["withheld_reason"], row["referred"] = "Identifies a sibling", row["withheld"]
+            else:
+                row["withheld_reason"] = "Parallel inquest"
         else:  # open: due any time from long ago to six months ahead
             row["initiated"] = (today - timedelta(days=(n * 31) % 400)).isoformat()
         yield row
