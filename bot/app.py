@@ -36,7 +36,6 @@ class Runtime:
     clock: Callable[[], datetime]
     members: Callable[[str], bool]  # is this user a full member of the workspace (not a guest, not from elsewhere)?
     answers: Cache = field(default_factory=Cache)  # this process's rendered answers to reads (`scr.answers`)
-    roles: Cache = field(default_factory=Cache)  # and the roles of those who asked them
 
     def now(self) -> datetime:
         return self.clock()
@@ -47,15 +46,18 @@ class Runtime:
             return service.Actor(user_id, admin=True)
         return service.Actor(user_id, outsider=not self.members(user_id))
 
+    def _context(self, session: Session, user_id: str, now: datetime | None) -> service.Context:
+        return service.Context(session, self.actor(user_id), now or self.now(), self.settings.guidance,
+                               list_limit=blocks.LIST_ROWS, readers=self.settings.scr_readers,
+                               admins=self.settings.scr_admins)
+
     @contextmanager
     def context(self, user_id: str, now: datetime | None = None, write: bool = True) -> Iterator[service.Context]:
         """A use-case context for a Slack user, in one transaction that `CommandError` rolls back."""
         # A read waits for no change's locks (on PostgreSQL only for a schema change, under the statement timeout), so
         # it sets no lock timeout: a round trip fewer on every answer.
         with db.transaction(self.sessions, write, WRITE_WAIT if write else None) as session:
-            yield service.Context(session, self.actor(user_id), now or self.now(),
-                                  self.settings.guidance, list_limit=blocks.LIST_ROWS,
-                                  readers=self.settings.scr_readers, admins=self.settings.scr_admins)
+            yield self._context(session, user_id, now)
 
     def run(self, user_id: str, command, now: datetime | None = None) -> service.Result:
         with self.context(user_id, now, service.changes_records(command)) as ctx:
@@ -63,13 +65,13 @@ class Runtime:
 
     def answer(self, user_id: str, command, now: datetime) -> dict:
         """A read's answer as Block Kit (one of `scr.answers.CACHED`): the one rendered before under the same records'
-        version, day and role, or a new one. The asker's permission is checked before an answer is looked up (once per
-        version of the records, which every change of a grant moves)."""
-        with self.context(user_id, now, write=False) as ctx:
-            version = db.records_version(ctx.session)  # first: see scr.answers
-            role = self.roles.get((version, ctx.actor), lambda: service.authorise(ctx, "viewer", "read reviews"))
+        version, day and role, or a new one. The asker's permission is checked, in the same round trip as the version
+        is read, before an answer is looked up."""
+        with db.reads(self.sessions) as session:  # no transaction's round trips on PostgreSQL (see scr.db.reads)
+            ctx = self._context(session, user_id, now)
+            version, role = service.version_and_role(ctx, "viewer", "read reviews")
             return self.answers.get((version, ctx.today, role, command),
-                                    lambda: blocks.answer(service.execute(ctx, command), ctx.today))
+                                    lambda: blocks.answer(service.read(ctx, command, role), ctx.today))
 
 
 def make_client(settings: Settings) -> WebClient:

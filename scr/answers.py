@@ -3,12 +3,12 @@
 An answer is stored under a key naming everything it depends on: the records' version (`scr.db.records_version`,
 which every change moves, from any process), the day it was asked on (deadlines count days from today), what the
 asker may see (their role: an editor's answer carries buttons a viewer's must not) and the parsed command. So an
-answer found here is exactly the one that would be built now. The asker's role is remembered the same way, under
-the version (which every change of a grant moves) and the asker. Only answers are stored: a refusal or an error is
-raised before anything is. Bounded: the least recently used entry goes first.
+answer found here is exactly the one that would be built now. The asker's role is read with the version, in the
+same statement (`scr.service.version_and_role`), and checked before anything is looked up. Only answers are stored:
+a refusal or an error is raised before anything is. Bounded: the least recently used entry goes first.
 
-The version is read before anything else in the transaction: what is read after it is then at least as new as it
-(PostgreSQL's read committed gives each statement its own snapshot), never older than the key it is stored under.
+The version is read before anything else: what is read after it is then at least as new as it (on PostgreSQL each
+statement reads what was committed when it began), never older than the key it is stored under.
 """
 
 from __future__ import annotations

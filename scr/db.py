@@ -8,6 +8,7 @@ transaction's `wait` gives up with `Busy`, and nothing is written.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scr.grammar import CommandError
@@ -32,17 +33,20 @@ WRITE, WAIT = "scr_write", "scr_wait"  # execution options of a transaction (see
 @dataclass(frozen=True)
 class Timeouts:
     """How long a process waits on its database, in seconds: to connect, for one statement (PostgreSQL; None: no
-    limit), and for another writer's lock when a transaction names no `wait` of its own (SQLite)."""
+    limit), and for another writer's lock when a transaction names no `wait` of its own (SQLite). A pooled
+    PostgreSQL connection left unused for `ping_after` seconds is pinged before it is used again (0: every time)."""
 
     connect: int
     statement: float | None
     busy: float
+    ping_after: float = 0
 
 
 BATCH = Timeouts(connect=10, statement=None, busy=30)  # jobs and the CLI can afford to wait
 # `web` must answer within Slack's three seconds: a database that hangs (rather than refusing) costs a request
-# a few seconds, never the dyno, and /healthz says 503.
-WEB = Timeouts(connect=3, statement=5, busy=2)
+# a few seconds, never the dyno, and /healthz says 503. A connection in steady use is not pinged before every
+# answer (a round trip each): one idle for a while (a restart or failover may have closed it) is.
+WEB = Timeouts(connect=3, statement=5, busy=2, ping_after=10)
 
 
 class Busy(CommandError):
@@ -92,8 +96,30 @@ def make_engine(url: str, timeouts: Timeouts = BATCH) -> Engine:
     connect_args: dict[str, object] = {"connect_timeout": timeouts.connect}
     if timeouts.statement is not None:
         connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=timeouts.connect,
-                         connect_args=connect_args, hide_parameters=True)
+    engine = create_engine(url, pool_pre_ping=not timeouts.ping_after, pool_size=5, max_overflow=5,
+                           pool_timeout=timeouts.connect, connect_args=connect_args, hide_parameters=True)
+    if timeouts.ping_after:
+        _ping_when_idle(engine, timeouts.ping_after)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Ping a pooled connection before use only when it has been idle `seconds` or more. One that does not answer is
+    discarded and the pool connects afresh (SQLAlchemy's `DisconnectionError`), as `pool_pre_ping` would."""
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _used(_dbapi_connection, record) -> None:
+        record.info["used"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get("used", 0) < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError() from error
 
 
 def printable(url: str) -> str:
@@ -134,6 +160,21 @@ def transaction(sessions: sessionmaker[Session], write: bool = True, wait: float
         if _lock_timed_out(error):
             raise Busy() from None
         raise
+
+
+@contextmanager
+def reads(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """Reads only, each statement seeing what was committed when it began. On PostgreSQL outside any transaction:
+    read committed gives each statement its own snapshot either way, and an answer is spared the BEGIN and COMMIT
+    round trips. On SQLite in a read transaction (`transaction(write=False)`), which reads one snapshot.
+    Not for a stream of rows (`yield_per`): PostgreSQL's server-side cursor needs a transaction."""
+    with sessions() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            yield session
+            return
+    with transaction(sessions, write=False) as session:
+        yield session
 
 
 def lock_table(session: Session, table: str) -> None:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 Unit = Literal["months", "working_days", "days"]
@@ -74,6 +74,14 @@ class Rulebook:
     title: str
     milestones: tuple[Milestone, ...]
     panel_from: date = date(2013, 4, 15)
+
+    @cached_property
+    def _hash(self) -> int:
+        return hash((self.regime, self.title, self.milestones, self.panel_from))
+
+    def __hash__(self) -> int:
+        # Every assessment is remembered under its rulebook (scr.deadlines): hashed once, not its milestones each time.
+        return self._hash
 
     def milestone(self, name: str) -> Milestone:
         return next(m for m in self.milestones if m.name == name)
@@ -190,8 +198,12 @@ class Guidance(Mapping[str, Rulebook]):
     def __len__(self) -> int:
         return len(self.books)
 
-    def __hash__(self) -> int:
+    @cached_property
+    def _hash(self) -> int:
         return hash((tuple(self.books.items()), self.lcspr_from, self.panel_from, self.rules))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def regimes_on(self, day: date) -> tuple[str, ...]:
         """The regimes a review dated `day` may follow; the first is the one it follows unless told otherwise."""

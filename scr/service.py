@@ -8,8 +8,10 @@ reviews.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_, case, delete, func, or_, select, text
 from sqlalchemy.orm import Session, joinedload
@@ -64,7 +66,7 @@ class Done:
 
 @dataclass(frozen=True)
 class ReviewRow:
-    review: Review
+    review: ListedReview  # the columns of REVIEW_COLUMNS
     due: date | None
     days_left: int | None
     overdue: bool
@@ -146,11 +148,14 @@ Result = Done | ReportAnswer | ReviewList | ReviewDetail | HistoryPage | RoleLis
 
 def role_of(session: Session, actor: Actor) -> str | None:
     """The actor's role, or None: no grant, or an outsider, whom no grant reaches."""
-    if actor.admin:
-        return "admin"
-    if actor.outsider:
-        return None
-    return session.scalar(select(Grant.role).where(Grant.user_id == actor.id))
+    if actor.admin or actor.outsider:
+        return _role(actor, None)
+    return _role(actor, session.scalar(select(Grant.role).where(Grant.user_id == actor.id)))
+
+
+def _role(actor: Actor, granted: str | None) -> str | None:
+    """The actor's role given their stored grant: administrators by SCR_ADMINS are admins, outsiders have none."""
+    return "admin" if actor.admin else None if actor.outsider else granted
 
 
 def authorise(ctx: Context, role: str, doing: str) -> str:
@@ -158,7 +163,22 @@ def authorise(ctx: Context, role: str, doing: str) -> str:
 
     With SCR_READERS=workspace every member of the workspace reads, granted or not; outsiders never do.
     """
-    have = role_of(ctx.session, ctx.actor)
+    return _permit(ctx, role, doing, role_of(ctx.session, ctx.actor))
+
+
+# The records' version (`scr.db.records_version`) and one person's stored grant, in one statement.
+_VERSION_AND_GRANT = text(f"SELECT number, (SELECT role FROM grants WHERE user_id = :user) "
+                          f"FROM {db.VERSION_TABLE} WHERE id = 1")
+
+
+def version_and_role(ctx: Context, role: str, doing: str) -> tuple[int, str]:
+    """The records' version, then the actor's role `authorise`d for `role`: one round trip, the version read first
+    (see scr.answers), the grant with it."""
+    version, granted = ctx.session.execute(_VERSION_AND_GRANT, {"user": ctx.actor.id}).one()
+    return version, _permit(ctx, role, doing, _role(ctx.actor, granted))
+
+
+def _permit(ctx: Context, role: str, doing: str, have: str | None) -> str:
     if have is not None and ROLES.index(have) >= ROLES.index(role):
         return have
     if role == "viewer" and ctx.readers == "workspace" and not ctx.actor.outsider:
@@ -223,37 +243,47 @@ _FILTERS = {
     "all": lambda: True,
 }
 
+# What a list reads of a review: what the deadline engine reads (`scr.deadlines.ReviewDates`), and its name.
+REVIEW_COLUMNS = (Review.reference, Review.title, Review.regime, Review.decision, Review.delay_reason,
+                  *(getattr(Review, field) for field in DATE_FIELDS))
+ListedReview = namedtuple("ListedReview", [column.key for column in REVIEW_COLUMNS])
+
+
+@lru_cache(maxsize=16)
+def _list_statement(which: str, as_of: date, rulebooks: Guidance, limit: int | None):
+    """The one statement behind a list: its rows soonest deadline first (those needing referral before all), each
+    carrying the whole list's counts (window functions count every row the filter keeps, before the limit).
+
+    Built once a day per list: building the overdue clause from the rulebooks costs more than running it.
+    Six calendar months is monotonic, so ordering by `initiated` orders by due date without computing it in SQL.
+    """
+    overdue = _overdue_clause(as_of, rulebooks)
+    needs_referral = _needs_referral_clause(rulebooks)
+    held = and_(Review.delay_reason.is_not(None), or_(Review.delay_until.is_(None), Review.delay_until >= as_of))
+    where = {"overdue": overdue, "held": held}[which] if which in ("overdue", "held") else _FILTERS[which]()
+    return (
+        select(*REVIEW_COLUMNS, func.count().over(), func.count(case((overdue, 1))).over(),
+               func.count(case((needs_referral, 1))).over())
+        .where(where)
+        .order_by(case((needs_referral, 0), else_=1), Review.initiated.is_(None), Review.initiated,
+                  Review.reference_key)
+        .limit(limit)
+    )
+
 
 def list_reviews(
     session: Session, as_of: date, rulebooks: Guidance, which: str = "open", limit: int | None = None
 ) -> ReviewList:
-    """Reviews soonest deadline first (those needing referral before all), with counts: two statements.
-
-    Six calendar months is monotonic, so ordering by `initiated` orders by due date without computing it in SQL.
-    """
-    overdue = _overdue_clause(as_of, rulebooks)
-    held = and_(Review.delay_reason.is_not(None), or_(Review.delay_until.is_(None), Review.delay_until >= as_of))
-    where = {"overdue": overdue, "held": held}[which] if which in ("overdue", "held") else _FILTERS[which]()
-    order = (
-        case((_needs_referral_clause(rulebooks), 0), else_=1),
-        Review.initiated.is_(None),
-        Review.initiated,
-        Review.reference_key,
-    )
-    reviews = session.scalars(select(Review).where(where).order_by(*order).limit(limit)).all()
-    total, overdue_count, referral_count = session.execute(
-        select(
-            func.count(),
-            func.count(case((overdue, 1))),
-            func.count(case((_needs_referral_clause(rulebooks), 1))),
-        ).where(where)
-    ).one()
-    rows = []
-    for review in reviews:
+    """Reviews soonest deadline first (those needing referral before all), with counts: one statement."""
+    rows, counts = [], (0, 0, 0)
+    width = len(REVIEW_COLUMNS)
+    for row in session.execute(_list_statement(which, as_of, rulebooks, limit)):
+        review, counts = ListedReview._make(row[:width]), row[width:]
         assessment = assess(review, as_of, rulebooks[review.regime])
         late = assessment.late
         rows.append(ReviewRow(review, assessment.due, assessment.days_left, bool(late), assessment.needs_referral,
                               assessment.held, late[0] if late else None))
+    total, overdue_count, referral_count = counts
     return ReviewList(which, rows, total, overdue_count, referral_count)
 
 
@@ -315,9 +345,6 @@ def list_roles(ctx: Context) -> RoleList:
     return RoleList(ctx.admins, [(user, role) for user, role in ordered], ctx.readers)
 
 
-# What the report reads of a review: what the deadline engine reads (`scr.deadlines.ReviewDates`), and its name.
-REPORT_REVIEW_COLUMNS = (Review.reference, Review.title, Review.regime, Review.decision, Review.delay_reason,
-                         *(getattr(Review, field) for field in DATE_FIELDS))
 REPORT_ACTION_COLUMNS = (Review.reference, Action.number, Action.due, Action.done, Action.evidence, Action.impact,
                          Action.impact_on)
 
@@ -330,7 +357,7 @@ def load_report(session: Session, period: ReportPeriod, as_of: date, rulebooks: 
     """
     since = period.start
     reviews = session.execute(
-        select(*REPORT_REVIEW_COLUMNS).where(or_(
+        select(*REVIEW_COLUMNS).where(or_(
             and_(Review.published.is_(None), Review.withheld.is_(None)),
             _needs_referral_clause(rulebooks),
             *(column >= since for column in (Review.notified, Review.rapid, Review.initiated, Review.completed,
@@ -759,7 +786,8 @@ def changes_records(command: g.Command) -> bool:
 
 def execute(ctx: Context, command: g.Command) -> Result:
     """Carry out one parsed command; the caller's transaction commits it, or rolls it back on `CommandError`."""
-    role = authorise(ctx, "viewer", "read reviews") if isinstance(command, READS) else None
+    if isinstance(command, READS):
+        return read(ctx, command, authorise(ctx, "viewer", "read reviews"))
     match command:
         case g.Help(topic="rules"):
             return RulesPage(ctx.rulebooks)
@@ -767,6 +795,18 @@ def execute(ctx: Context, command: g.Command) -> Result:
             return command
         case g.Roles():
             return list_roles(ctx)
+    writers = {
+        g.New: create_review, g.Update: update_review, g.Complete: complete_review, g.Publish: publish_review,
+        g.Withhold: withhold_review, g.Refer: refer_review, g.Delay: delay_review, g.Rapid: rapid_review,
+        g.Decide: decide_review, g.Copy: copy_review, g.AddAction: add_action,
+        g.FinishAction: finish_action, g.JudgeAction: judge_action, g.GrantRole: grant_role, g.RevokeRole: revoke_role,
+    }
+    return writers[type(command)](ctx, command)
+
+
+def read(ctx: Context, command: g.Command, role: str) -> Result:
+    """One of READS, for an actor already authorised to read (`authorise`), who holds `role`."""
+    match command:
         case g.Status(reference=None):
             return list_reviews(ctx.session, ctx.today, ctx.rulebooks, limit=ctx.list_limit)
         case g.Status(reference=reference):
@@ -777,10 +817,4 @@ def execute(ctx: Context, command: g.Command) -> Result:
             return history(ctx, reference, role)
         case g.Report():
             return report(ctx, command)
-    writers = {
-        g.New: create_review, g.Update: update_review, g.Complete: complete_review, g.Publish: publish_review,
-        g.Withhold: withhold_review, g.Refer: refer_review, g.Delay: delay_review, g.Rapid: rapid_review,
-        g.Decide: decide_review, g.Copy: copy_review, g.AddAction: add_action,
-        g.FinishAction: finish_action, g.JudgeAction: judge_action, g.GrantRole: grant_role, g.RevokeRole: revoke_role,
-    }
-    return writers[type(command)](ctx, command)
+    raise TypeError(f"not a read: {type(command).__name__}")

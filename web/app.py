@@ -2,8 +2,9 @@
 `GET /healthz` for the platform.
 
 Served by gunicorn with uvicorn workers (`Procfile`): `gunicorn --config web/gunicorn_conf.py 'web.app:create()'`.
-Slack's Bolt app is synchronous and stays exactly as it was: it is a WSGI app behind a2wsgi, on a plain `Route` (a
-`Mount` would rewrite the path Bolt checks), run in a2wsgi's threads so that it never blocks the event loop.
+Slack's Bolt app is synchronous and stays exactly as it was: it is a WSGI app behind a2wsgi, run in a2wsgi's threads
+so that it never blocks the event loop, and reached before FastAPI (`SlackFirst`), whose routing and middleware an
+answer need not pay for (a `Mount` would also rewrite the path Bolt checks).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine, text
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import Route
 
 from bot.app import create_app
 from scr import db
@@ -99,11 +99,10 @@ def web_app(settings: Settings, engine: Engine, clock: Callable[[], datetime] | 
 
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
     checks = {TEAMS_PATH: json_object}  # the Bot Framework SDK answers 500 with a traceback to anything else
+    slack = None
     if settings.slack_bot_token is not None:
-        slack = SlackEvents(create_app(settings, sessions, clock), path=SLACK_PATH)
-        app.router.routes.append(Route(SLACK_PATH, WSGIMiddleware(slack), methods=["POST"]))
+        slack = WSGIMiddleware(SlackEvents(create_app(settings, sessions, clock), path=SLACK_PATH))
         checks[SLACK_PATH] = slack_check(settings.slack_signing_secret)
-    app.add_middleware(Door, checks=checks)
     if settings.teams_enabled:
         from teams.app import create_teams
 
@@ -127,7 +126,24 @@ def web_app(settings: Settings, engine: Engine, clock: Callable[[], datetime] | 
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "database unavailable"}, status_code=503)
 
-    return app
+    return Door(SlackFirst(slack, app), checks=checks)
+
+
+class SlackFirst:
+    """What passes the door: a Slack event goes straight to Bolt (behind a2wsgi, whose threads keep the event loop
+    free), sparing every answer FastAPI's middleware and routing; all else goes to FastAPI (/healthz, Teams, and
+    the 404s and 405s, Slack's path included when Slack is off)."""
+
+    def __init__(self, slack, rest) -> None:
+        self.slack = slack
+        self.rest = rest
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (self.slack is not None and scope["type"] == "http" and scope["path"] == SLACK_PATH
+                and scope["method"] == "POST"):
+            await self.slack(scope, receive, send)
+        else:
+            await self.rest(scope, receive, send)
 
 
 def create():
