@@ -1,0 +1,69 @@
+"""How `web` uses its database connections (scr.db): answers read outside a transaction on PostgreSQL, and a pooled
+connection is pinged before use only after it has been idle."""
+
+import time
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from scr import db
+
+
+@pytest.fixture
+def postgresql(engine: Engine) -> Engine:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's connections (SCR_TEST_DATABASE_URL)")
+    return engine
+
+
+def _backend(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def _close_from_the_server(engine: Engine, pid: int) -> None:
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+
+
+def test_an_idle_connection_closed_by_the_server_is_replaced_before_use(postgresql, database_url):
+    web = db.make_engine(database_url, db.Timeouts(connect=3, statement=5, busy=2, ping_after=0.05))
+    try:
+        first = _backend(web)
+        _close_from_the_server(postgresql, first)  # as a restart or a failover would
+        time.sleep(0.1)
+        assert _backend(web) != first  # pinged, found closed, and connected afresh: no error reaches the answer
+    finally:
+        web.dispose()
+
+
+def test_a_connection_in_steady_use_is_not_pinged_and_a_closed_one_costs_one_answer(postgresql, database_url):
+    web = db.make_engine(database_url, db.Timeouts(connect=3, statement=5, busy=2, ping_after=60))
+    try:
+        first = _backend(web)
+        _close_from_the_server(postgresql, first)
+        with pytest.raises(DBAPIError) as failed:
+            _backend(web)
+        assert failed.value.connection_invalidated
+        assert _backend(web) != first  # the pool let the closed one go: the next answer has a new connection
+    finally:
+        web.dispose()
+
+
+def test_reads_on_postgresql_open_no_transaction(postgresql, sessions):
+    with db.reads(sessions) as session:
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
+        # Each statement ran on its own (autocommit): no BEGIN was sent, and none is open.
+        assert session.connection().connection.dbapi_connection.info.transaction_status.name == "IDLE"
+    with db.transaction(sessions, write=False) as session:
+        session.execute(text("SELECT 1"))
+        assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+
+
+def test_reads_on_sqlite_read_one_snapshot(engine, sessions):
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's read transaction")
+    with db.reads(sessions) as session:
+        session.execute(text("SELECT 1"))
+        assert session.connection().connection.dbapi_connection.in_transaction
