@@ -65,13 +65,9 @@ class Runtime:
 
     def answer(self, user_id: str, command, now: datetime) -> dict:
         """A read's answer as Block Kit (one of `scr.answers.CACHED`): the one rendered before under the same records'
-        version, day and role, or a new one. The asker's permission is checked, in the same round trip as the version
-        is read, before an answer is looked up."""
+        version, day and role, or a new one (`scr.answers.Cache.answer`)."""
         with db.reads(self.sessions) as session:  # no transaction's round trips on PostgreSQL (see scr.db.reads)
-            ctx = self._context(session, user_id, now)
-            version, role = service.version_and_role(ctx, "viewer", "read reviews")
-            return self.answers.get((version, ctx.today, role, command),
-                                    lambda: blocks.answer(service.read(ctx, command, role), ctx.today))
+            return self.answers.answer(self._context(session, user_id, now), command, blocks.answer)
 
 
 def make_client(settings: Settings) -> WebClient:

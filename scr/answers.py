@@ -16,9 +16,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from datetime import date
 from typing import TypeVar
 
 from scr import grammar as g
+from scr import service
 
 # The reads whose answers depend on nothing but reviews, actions and roles (which the version covers) and the day.
 CACHED = (g.Status, g.ListReviews)
@@ -48,6 +50,14 @@ class Cache:
             while len(self._answers) > self._size:
                 self._answers.popitem(last=False)
         return answer
+
+    def answer(self, ctx: service.Context, command: g.Command, render: Callable[[service.Result, date], T]) -> T:
+        """The answer to `command` (one of CACHED) as `render` words it, from this cache or built anew. The asker's
+        permission is checked, in the statement that reads the version, before anything is looked up. `ctx` should
+        come from `scr.db.reads`: outside a transaction on PostgreSQL."""
+        version, role = service.version_and_role(ctx, "viewer", "read reviews")
+        key = (version, ctx.today, role, command)
+        return self.get(key, lambda: render(service.read(ctx, command, role), ctx.today))
 
     def __len__(self) -> int:
         return len(self._answers)

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,7 @@ from microsoft_teams.apps.http import FastAPIAdapter
 from sqlalchemy.orm import Session, sessionmaker
 
 from scr import db, grammar, present, service
+from scr.answers import CACHED, Cache
 from scr.models import TeamsConversation
 from scr.notices import PUBLISH, REFER, SNOOZE
 from scr.settings import Settings
@@ -133,6 +134,7 @@ class TeamsBot:
     settings: Settings
     sessions: sessionmaker[Session]
     clock: Callable[[], datetime]
+    answers: Cache = field(default_factory=Cache)  # this process's answers to reads, as cards (`scr.answers`)
 
     # Who is asking
 
@@ -221,6 +223,9 @@ class TeamsBot:
         saved = False
         try:
             command = grammar.parse(text, today)
+            if isinstance(command, CACHED):  # a read that may have been answered before: see scr.answers
+                with db.reads(self.sessions) as session:
+                    return self.answers.answer(self.context(session, user, guest), command, cards.answer_card)
             with db.transaction(self.sessions, service.changes_records(command), WRITE_WAIT) as session:
                 result = service.execute(self.context(session, user, guest), command)
             saved = True

@@ -189,3 +189,25 @@ def test_with_workspace_readers_members_read_and_guests_do_not(teams_settings, e
                               for user in (ASKER_OID, guest_oid, "0f0e0d0c-0b0a-4908-8706-050403020100"))
     assert member == "SCR-1 Child A"
     assert "You don't have permission" in guest and "You don't have permission" in unknown
+
+
+def test_a_repeated_read_is_answered_from_the_cache_and_a_change_shows_at_once(teams_web, bot_framework, run,
+                                                                                 engine):
+    from tests.bot.test_answer_cache import VERSION_AND_ROLE
+    from tests.conftest import count_statements
+
+    run('new SCR-1 initiated=2026-03-02 title="Child A"')
+    run(f"grant {ASKER_OID} viewer")
+
+    def ask() -> list[str]:
+        assert post(teams_web, activity(bot_framework, "status"), bot_framework.activity_token())[0] == 200
+        return texts(card_of(bot_framework.activities(PERSONAL)[-1]))
+
+    first = ask()
+    with count_statements(engine) as statements:
+        assert ask() == first
+    assert len(statements) == 1 and statements[0].startswith(VERSION_AND_ROLE)  # the same cache as Slack's
+    run("update SCR-1 title=\"Child B\"")
+    assert "**SCR-1** Child B" in " ".join(ask())
+    run(f"revoke {ASKER_OID}")
+    assert "You don't have permission to read" in ask()[0]
