@@ -249,7 +249,7 @@ REVIEW_COLUMNS = (Review.reference, Review.title, Review.regime, Review.decision
 ListedReview = namedtuple("ListedReview", [column.key for column in REVIEW_COLUMNS])
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)  # a few lists (open, overdue, …) at a few lengths (Slack, App Home, Teams, CLI) a day
 def _list_statement(which: str, as_of: date, rulebooks: Guidance, limit: int | None):
     """The one statement behind a list: its rows soonest deadline first (those needing referral before all), each
     carrying the whole list's counts (window functions count every row the filter keeps, before the limit).
