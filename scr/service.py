@@ -148,9 +148,8 @@ Result = Done | ReportAnswer | ReviewList | ReviewDetail | HistoryPage | RoleLis
 
 def role_of(session: Session, actor: Actor) -> str | None:
     """The actor's role, or None: no grant, or an outsider, whom no grant reaches."""
-    if actor.admin or actor.outsider:
-        return _role(actor, None)
-    return _role(actor, session.scalar(select(Grant.role).where(Grant.user_id == actor.id)))
+    asked = not (actor.admin or actor.outsider)  # neither holds a stored grant that counts
+    return _role(actor, session.scalar(select(Grant.role).where(Grant.user_id == actor.id)) if asked else None)
 
 
 def _role(actor: Actor, granted: str | None) -> str | None:
