@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
+from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scr.grammar import CommandError
@@ -104,8 +104,9 @@ def make_engine(url: str, timeouts: Timeouts = BATCH) -> Engine:
 
 
 def _ping_when_idle(engine: Engine, seconds: float) -> None:
-    """Ping a pooled connection before use only when it has been idle `seconds` or more. One that does not answer is
-    discarded and the pool connects afresh (SQLAlchemy's `DisconnectionError`), as `pool_pre_ping` would."""
+    """Ping a pooled connection before use only when it has been idle `seconds` or more. One that does not answer
+    means the server went away (a restart, a failover): the whole pool is discarded, as `pool_pre_ping` does, and
+    this checkout connects afresh (SQLAlchemy's `InvalidatePoolError`)."""
 
     @event.listens_for(engine, "connect")
     @event.listens_for(engine, "checkin")
@@ -118,8 +119,8 @@ def _ping_when_idle(engine: Engine, seconds: float) -> None:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:
-            raise DisconnectionError() from error
+        except Exception as error:  # the driver's reason (its first line holds no data of ours) goes to the pool's log
+            raise InvalidatePoolError(str(error).split("\n")[0]) from error
 
 
 def printable(url: str) -> str:
@@ -167,7 +168,8 @@ def reads(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """Reads only, each statement seeing what was committed when it began. On PostgreSQL outside any transaction:
     read committed gives each statement its own snapshot either way, and an answer is spared the BEGIN and COMMIT
     round trips. On SQLite in a read transaction (`transaction(write=False)`), which reads one snapshot.
-    Not for a stream of rows (`yield_per`): PostgreSQL's server-side cursor needs a transaction."""
+    Never for a write (outside a transaction it would commit at once, whatever followed), nor for a stream of rows
+    (`yield_per`: PostgreSQL's server-side cursor needs a transaction)."""
     with sessions() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from a2wsgi import WSGIMiddleware
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
@@ -139,11 +139,12 @@ class SlackFirst:
         self.rest = rest
 
     async def __call__(self, scope, receive, send) -> None:
-        if (self.slack is not None and scope["type"] == "http" and scope["path"] == SLACK_PATH
-                and scope["method"] == "POST"):
+        if self.slack is None or scope["type"] != "http" or scope["path"] != SLACK_PATH:
+            await self.rest(scope, receive, send)
+        elif scope["method"] == "POST":
             await self.slack(scope, receive, send)
         else:
-            await self.rest(scope, receive, send)
+            await PlainTextResponse("Method Not Allowed", 405, headers={"Allow": "POST"})(scope, receive, send)
 
 
 def create():

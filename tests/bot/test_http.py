@@ -42,6 +42,14 @@ def test_healthz_is_503_when_the_database_is_down(settings, fake_slack):
     assert refused.value.code == 503 and b"database" in refused.value.read()
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT"])
+def test_slacks_path_takes_only_posts(web, method):
+    request = urllib.request.Request(f"{web}/slack/events", method=method, data=b"" if method == "PUT" else None)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 405 and refused.value.headers["Allow"] == "POST"
+
+
 def test_create_and_query_over_signed_http(web, sessions, run):
     run("grant UVIEWER viewer")
     created = _json(slash_command(f"{web}/slack/events", 'new SCR-1 initiated=2026-03-02 title="Child A"'))

@@ -24,7 +24,8 @@ def _backend(engine: Engine) -> int:
 
 def _close_from_the_server(engine: Engine, pid: int) -> None:
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        # Waits (up to 5 s) until the backend has gone, so that the next use meets a closed connection.
+        assert connection.execute(text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}).scalar_one()
 
 
 def test_an_idle_connection_closed_by_the_server_is_replaced_before_use(postgresql, database_url):
@@ -51,14 +52,19 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_closed_one_costs_one_ans
         web.dispose()
 
 
-def test_reads_on_postgresql_open_no_transaction(postgresql, sessions):
-    with db.reads(sessions) as session:
-        assert session.execute(text("SELECT 1")).scalar_one() == 1
-        # Each statement ran on its own (autocommit): no BEGIN was sent, and none is open.
-        assert session.connection().connection.dbapi_connection.info.transaction_status.name == "IDLE"
-    with db.transaction(sessions, write=False) as session:
-        session.execute(text("SELECT 1"))
-        assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+def test_reads_on_postgresql_open_no_transaction_and_leave_none_behind(postgresql, database_url):
+    web = db.make_engine(database_url, db.WEB)
+    sessions = db.make_sessions(web)
+    try:
+        with db.reads(sessions) as session:
+            backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            # Each statement ran on its own (autocommit): no BEGIN was sent, and none is open.
+            assert session.connection().connection.dbapi_connection.info.transaction_status.name == "IDLE"
+        with db.transaction(sessions) as session:  # the same pooled connection, back in its transactions
+            assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
+            assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+    finally:
+        web.dispose()
 
 
 def test_reads_on_sqlite_read_one_snapshot(engine, sessions):
