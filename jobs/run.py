@@ -62,13 +62,11 @@ def plan(session: Session, settings: Settings, as_of: date, subject: str | None 
     Given a `subject` (review:ID or action:ID), every notice about it that the record calls for on `as_of`, whether
     or not it was sent already: what `still_due` compares a stored notice with.
     """
-    # Reviews that may still owe something (scr.models.OPEN_WHERE, the partial index), and last week's publications
-    # for the digest.
-    # An LCSPR decided against still sends its rapid review to the Panel with the decision (rapid_sent outlives it),
-    # and one withheld still owes its referral once its improvements are published.
+    # Reviews that may still owe something (scr.models.OPEN_WHERE, the partial index: one withheld owes its referral
+    # even once its improvements are published), and last week's publications for the digest.
+    # An LCSPR decided against still sends its rapid review to the Panel with the decision (rapid_sent outlives it).
     worth_a_look = or_(text(OPEN_WHERE), Review.published > as_of - timedelta(days=7),
-                       and_(Review.rapid.is_not(None), Review.rapid_sent.is_(None)),
-                       and_(Review.withheld.is_not(None), Review.referred.is_(None)))
+                       and_(Review.rapid.is_not(None), Review.rapid_sent.is_(None)))
     # In the order the reviews were recorded, so that a day's notices read the same way every day on any database.
     reviews = select(*REVIEW_COLUMNS).where(worth_a_look).order_by(Review.id)
     # Actions overdue, and done ones whose impact review is due and not yet recorded.

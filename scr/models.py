@@ -13,9 +13,14 @@ ROLES = ("viewer", "editor", "admin")
 DECISIONS = ("review", "no-review")
 
 # Reviews that may still need attention: unpublished, neither referred (an SCR's referral ends it; a withheld
-# LCSPR still owes its improvements) nor ended by an LCSPR's no-review decision (see scr.service, ix_reviews_open).
-OPEN_WHERE = ("published IS NULL AND (referred IS NULL OR regime = 'lcspr') "
-              "AND (decision IS NULL OR decision <> 'no-review' OR regime = 'scr')")
+# LCSPR still owes its improvements) nor ended by an LCSPR's no-review decision; and any withheld one not yet
+# referred (a withheld LCSPR whose improvements are published still owes its referral). What `status` lists, what
+# the daily run counts as open, and the partial index ix_reviews_open's predicate (see scr.service, jobs.run): plain
+# SQL, so it cannot depend on settings (SCR_PANEL_FROM); `status` flags which of them need referral. Its last
+# operator is an OR: bracket it before ANDing anything to it as text.
+OPEN_WHERE = ("(published IS NULL AND (referred IS NULL OR regime = 'lcspr') "
+              "AND (decision IS NULL OR decision <> 'no-review' OR regime = 'scr')) "
+              "OR (withheld IS NOT NULL AND referred IS NULL)")
 # The dates a review records, in the order its life runs; the hold's dates last.
 DATE_FIELDS = ("incident", "aware", "notified", "rapid", "rapid_sent", "decided", "initiated", "completed", "planned",
                "copied", "published", "withheld", "referred", "delay_from", "delay_until", "delay_told")

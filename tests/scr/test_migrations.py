@@ -4,10 +4,10 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import Column, Date, Index, MetaData, Table, inspect, text
 
 from scr import db
-from scr.models import Base
+from scr.models import OPEN_WHERE, Base
 
 SCHEMA = "upgrade_test"
 
@@ -47,10 +47,14 @@ def empty_connection(database_url, tmp_path):
         connection.commit()
 
 
-def _upgrade(connection, revision: str) -> None:
+def _config(connection):
     config = db.alembic_config("sqlite://")  # the URL is unused: the connection is given
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    return config
+
+
+def _upgrade(connection, revision: str) -> None:
+    command.upgrade(_config(connection), revision)
     connection.commit()
 
 
@@ -90,3 +94,37 @@ def test_0004_keeps_every_row_and_its_regime(empty_connection):
         "SELECT reference FROM reviews WHERE published IS NULL AND (referred IS NULL OR regime = 'lcspr') "
         "AND (decision IS NULL OR decision <> 'no-review' OR regime = 'scr') ORDER BY reference")).scalars().all()
     assert open_references == ["LCSPR-2020-01", "SCR-2013-04"]
+
+
+def _open_predicate(connection, name: str = "ix_reviews_open") -> str:
+    """The WHERE of a partial index as the database keeps it (PostgreSQL's own rendering; SQLite's text)."""
+    if connection.dialect.name == "postgresql":
+        return connection.execute(text("SELECT pg_get_expr(indpred, indrelid) FROM pg_index "
+                                       "WHERE indexrelid = CAST(:name AS regclass)"), {"name": name}).scalar_one()
+    sql = connection.execute(text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"),
+                             {"name": name}).scalar_one()
+    return sql.partition(" WHERE ")[2]
+
+
+def _predicate_of(connection, where: str) -> str:
+    """`where` as the database keeps it, made as the migrations and the model make ix_reviews_open."""
+    # A table of its own, not the model's: an index made on that one would join the models' metadata.
+    reviews = Table("reviews", MetaData(), Column("initiated", Date))
+    index = Index("ix_compared", reviews.c.initiated, sqlite_where=text(where), postgresql_where=text(where))
+    index.create(connection)
+    try:
+        return _open_predicate(connection, "ix_compared")
+    finally:
+        index.drop(connection)
+
+
+def test_0008_keeps_a_withheld_review_open_until_it_is_referred_and_goes_back(empty_connection):
+    """The model's predicate (scr.models.OPEN_WHERE) is the index's after the upgrade, 0004's after the downgrade."""
+    connection = empty_connection
+    _upgrade(connection, "0007")
+    before = _open_predicate(connection)
+    _upgrade(connection, "head")
+    assert _open_predicate(connection) == _predicate_of(connection, OPEN_WHERE) != before
+    command.downgrade(_config(connection), "0007")
+    connection.commit()
+    assert _open_predicate(connection) == before
