@@ -144,3 +144,23 @@ def test_a_withheld_lcspr_whose_improvements_are_published_is_still_chased_for_i
         ("2026-06-22", "C0ESCALATE"), ("2026-06-29", "C0ESCALATE")]
     run("refer W2 on=2026-07-03", now=at("2026-07-03"))
     assert not [text for _, _, text in days_of(day, fake_slack, "2026-07-06", "2026-07-20") if "W2" in text]
+
+
+def test_status_and_the_digest_count_a_withheld_lcspr_whose_improvements_are_published_until_it_is_referred(
+        run, day, fake_slack):
+    run("new W3 aware=2026-01-02 notified=2026-01-05 initiated=2026-01-05", now=at("2026-06-01"))
+    run("complete W3 on=2026-06-01", now=at("2026-06-01"))
+    run('withhold W3 reason="identifies a sibling" on=2026-06-10', now=at("2026-06-10"))
+    run("publish W3 on=2026-06-20", now=at("2026-06-20"))  # the improvements, in place of the report
+    listed = run("status", now=at("2026-06-22"))
+    assert (listed.total, listed.needs_referral) == (1, 1)
+    assert review_line(listed.rows[0], TERMINAL) == "!! W3: needs referral to the national panel"
+    day("2026-06-22")  # a Monday: the digest
+    [digest] = [p.params for p in fake_slack.named("chat.postMessage") if "digest" in p.params["text"]]
+    assert digest["text"].startswith("Weekly digest: 0 overdue, 1 needing referral to the national panel, 1 published")
+    assert "Open reviews: 1" in str(digest["blocks"])
+    run("refer W3 on=2026-06-24", now=at("2026-06-24"))
+    assert run("status", now=at("2026-06-29")).total == 0
+    day("2026-06-29")
+    digest = [p.params for p in fake_slack.named("chat.postMessage") if "digest" in p.params["text"]][-1]
+    assert "Open reviews: 0" in str(digest["blocks"])

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from scr import db, grammar, service
 from scr.grammar import CommandError
 from scr.models import AuditEntry, Grant, Review
+from scr.present import TERMINAL, review_line
 from scr.rulebook import RULEBOOKS
 from tests.conftest import NOW, count_statements
 
@@ -158,6 +159,23 @@ def test_status_lists_open_reviews_soonest_deadline_first(run):
     assert [r.review.reference for r in run("list overdue").rows] == ["LATE"]
     assert [r.review.reference for r in run("list published").rows] == ["DONE"]
     assert run("list all").total == 5
+
+
+def test_a_withheld_lcspr_stays_open_until_referred_once_its_improvements_are_published(run):
+    run("new SOON initiated=2026-06-01")
+    run("new W1 initiated=2026-01-05")
+    run("complete W1 on=2026-05-01")
+    run('withhold W1 reason="Risk to a sibling" on=2026-05-02')
+    run("publish W1 on=2026-05-10")  # the improvements, in place of the report
+    listing = run("status")
+    assert [(r.review.reference, r.needs_referral) for r in listing.rows] == [("W1", True), ("SOON", False)]
+    assert (listing.total, listing.overdue, listing.needs_referral) == (2, 0, 1)
+    assert review_line(listing.rows[0], TERMINAL) == "!! W1: needs referral to the national panel"
+    run("refer W1 on=2026-05-20")
+    listing = run("status")
+    assert [r.review.reference for r in listing.rows] == ["SOON"]
+    assert (listing.total, listing.needs_referral) == (1, 0)
+    assert [r.review.reference for r in run("list withheld").rows] == ["W1"]
 
 
 def _seed(sessions, start: int, stop: int) -> None:
