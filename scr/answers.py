@@ -22,8 +22,7 @@ from typing import TypeVar
 from scr import grammar as g
 from scr import service
 
-# The reads answered through `Cache.answer`, whose answers depend on nothing but reviews, actions and roles (which the
-# version covers) and the day: lists, remembered; a review's detail (`status REF`), read anew in one statement.
+# The reads whose answers depend on nothing but reviews, actions and roles (which the version covers) and the day.
 CACHED = (g.Status, g.ListReviews)
 T = TypeVar("T")
 SIZE = 256  # a few hundred answers of a few kB each: well under a megabyte a process
@@ -56,9 +55,6 @@ class Cache:
         """The answer to `command` (one of CACHED) as `render` words it, from this cache or built anew. The asker's
         permission is checked, in the statement that reads the version, before anything is looked up. `ctx` should
         come from `scr.db.reads`: outside a transaction on PostgreSQL."""
-        if isinstance(command, g.Status) and command.reference is not None:
-            # A review's detail is read in one statement with the asker's role, as cheaply as the version: anew.
-            return render(service.review_detail(ctx, command.reference), ctx.today)
         version, role = service.version_and_role(ctx, "viewer", "read reviews")
         key = (version, ctx.today, role, command)
         return self.get(key, lambda: render(service.read(ctx, command, role), ctx.today))
