@@ -16,16 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from jobs import ledger
 from jobs.delivery import ConsoleSender, DeliveryReport, Sender, SlackSender, TeamsSender, deliver
-from scr import db
+from scr import db, service
 from scr.deadlines import is_working_day
-from scr.models import DATE_FIELDS, OPEN_WHERE, Action, LedgerEntry, Review
+from scr.models import OPEN_WHERE, Action, LedgerEntry, Review
 from scr.notices import DIGEST, REPORT, TO_OWNERS, Notice, NoticeRules, plan_notices, report_notice
 from scr.report import scheduled_period
-from scr.service import load_report
 from scr.settings import Settings
 
-REVIEW_COLUMNS = (Review.id, Review.reference, Review.title, Review.regime, Review.decision, Review.delay_reason,
-                  *(getattr(Review, field) for field in DATE_FIELDS), literal_column(f"({OPEN_WHERE})").label("open"))
+# What the notices read of a review: what a list reads, its id, and whether `status` lists it.
+REVIEW_COLUMNS = (Review.id, *service.REVIEW_COLUMNS, literal_column(f"({OPEN_WHERE})").label("open"))
 
 
 def worker_name() -> str:
@@ -103,7 +102,7 @@ def scheduled_report(session: Session, settings: Settings, as_of: date, last_sen
     last = last_sent.get((REPORT, kind))
     if last is not None and last > period.end:
         return []  # this period's report is in the ledger already
-    report = load_report(session, period, as_of, settings.guidance)
+    report = service.load_report(session, period, as_of, settings.guidance)
     return [report_notice(report, kind, settings.report_channel or "console")]
 
 
