@@ -145,6 +145,13 @@ def deliver_pending(settings: Settings, sessions: sessionmaker[Session], senders
 def run_once(settings: Settings, sessions: sessionmaker[Session], senders: dict[str, Sender], as_of: date,
              clock: Callable[[], datetime], stop: threading.Event | None = None) -> DeliveryReport:
     """Plan, record and deliver the notices of `as_of`; running it again for the same day sends nothing new."""
+    record_day(settings, sessions, senders, as_of, clock)
+    return deliver_pending(settings, sessions, senders, clock, stop)
+
+
+def record_day(settings: Settings, sessions: sessionmaker[Session], senders: dict[str, Sender], as_of: date,
+               clock: Callable[[], datetime]) -> None:
+    """Plan the notices of `as_of` and record them in the ledger, each once, for every destination that takes it."""
     with sessions() as session:
         notices = plan(session, settings, as_of)
     rows = [
@@ -158,7 +165,6 @@ def run_once(settings: Settings, sessions: sessionmaker[Session], senders: dict[
     ]
     with db.transaction(sessions) as session:
         ledger.record(session, rows, clock())
-    return deliver_pending(settings, sessions, senders, clock, stop)
 
 
 def console_senders(out) -> dict[str, Sender]:

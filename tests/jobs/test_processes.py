@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from jobs.run import record_day, senders_for
 from scr import db
 from scr.models import LedgerEntry, Review
 from tests.conftest import LONDON, NOW
@@ -93,6 +94,9 @@ def test_a_run_killed_between_slacks_ok_and_the_ledgers_mark_posts_exactly_once(
 
 def test_worker_posts_on_start_and_stops_cleanly_on_sigterm_mid_delivery(settings, sessions, fake_slack):
     _seed_overdue(sessions, 20)
+    # A working day's notices, recorded and not yet sent: the worker's start-up run delivers them whatever today is
+    # (on a weekend or a bank holiday it plans nothing new).
+    record_day(settings, sessions, senders_for(settings, sessions), date(2026, 11, 26), lambda: NOW)
     fake_slack.delay = 0.3
     worker = subprocess.Popen(procfile_command("worker"), cwd=ROOT, env=bot_env(settings),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
