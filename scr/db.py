@@ -17,7 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -70,8 +70,12 @@ def location(url: str) -> str:
     return str(file) if file is not None else printable(url)
 
 
-def make_engine(url: str, timeouts: Timeouts = BATCH) -> Engine:
-    """The engine, with `timeouts`; SQL errors never carry their parameters (reasons, notes) into a log."""
+def make_engine(url: str, timeouts: Timeouts = BATCH, *, autocommit: bool = False) -> Engine:
+    """The engine, with `timeouts`; SQL errors never carry their parameters (reasons, notes) into a log.
+
+    `autocommit` (PostgreSQL; the web process's engine): a statement outside `transaction` runs on its own, with no
+    BEGIN or COMMIT round trips and no switching of the connection's mode for each answer (`reads`); `transaction`
+    still opens a real one."""
     if url.startswith("sqlite"):
         file = sqlite_file(url)
         if file is not None:  # the default lives in a per-user data folder that may not exist yet
@@ -97,7 +101,8 @@ def make_engine(url: str, timeouts: Timeouts = BATCH) -> Engine:
     if timeouts.statement is not None:
         connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
     engine = create_engine(url, pool_pre_ping=not timeouts.ping_after, pool_size=5, max_overflow=5,
-                           pool_timeout=timeouts.connect, connect_args=connect_args, hide_parameters=True)
+                           pool_timeout=timeouts.connect, connect_args=connect_args, hide_parameters=True,
+                           **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
     if timeouts.ping_after:
         _ping_when_idle(engine, timeouts.ping_after)
     return engine
@@ -153,7 +158,10 @@ def transaction(sessions: sessionmaker[Session], write: bool = True, wait: float
     """
     try:
         with sessions() as session, session.begin():
-            connection = session.connection(execution_options={WRITE: write, WAIT: wait})
+            options = {WRITE: write, WAIT: wait}
+            if session.get_bind().dialect.name == "postgresql":
+                options["isolation_level"] = "READ COMMITTED"  # a transaction, on an autocommit engine too
+            connection = session.connection(execution_options=options)
             if wait is not None and connection.dialect.name == "postgresql":
                 session.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{int(wait * 1000)}"})
             yield session
@@ -164,19 +172,20 @@ def transaction(sessions: sessionmaker[Session], write: bool = True, wait: float
 
 
 @contextmanager
-def reads(sessions: sessionmaker[Session]) -> Iterator[Session]:
-    """Reads only, each statement seeing what was committed when it began. On PostgreSQL outside any transaction:
-    read committed gives each statement its own snapshot either way, and an answer is spared the BEGIN and COMMIT
-    round trips. On SQLite in a read transaction (`transaction(write=False)`), which reads one snapshot.
+def reads(sessions: sessionmaker[Session]) -> Iterator[Connection]:
+    """A connection for reads only (the ORM's session is not needed to answer, and costs a little on every answer),
+    each statement seeing what was committed when it began. On PostgreSQL outside any transaction when the engine is
+    `autocommit` (the web's): read committed gives each statement its own snapshot either way, and an answer is
+    spared the BEGIN and COMMIT round trips. On SQLite in a read transaction, which reads one snapshot.
     Never for a write (outside a transaction it would commit at once, whatever followed), nor for a stream of rows
     (`yield_per`: PostgreSQL's server-side cursor needs a transaction)."""
-    with sessions() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            yield session
+    engine: Engine = sessions.kw["bind"]
+    with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            yield connection
             return
-    with transaction(sessions, write=False) as session:
-        yield session
+        with connection.begin():  # BEGIN, not BEGIN IMMEDIATE (see `make_engine`): a reader waits for no writer
+            yield connection
 
 
 def lock_table(session: Session, table: str) -> None:

@@ -154,7 +154,7 @@ def create():
         settings = load_settings()
         if settings.slack_bot_token is not None or not settings.teams_enabled:
             settings.require("slack_signing_secret", "slack_bot_token", purpose="for the web process")
-        app = web_app(settings, db.make_engine(settings.database_url, db.WEB))
+        app = web_app(settings, db.make_engine(settings.database_url, db.WEB, autocommit=True))
     except ConfigError as error:
         print(f"scr-bot web: {error}", file=sys.stderr, flush=True)
         sys.exit(APP_LOAD_ERROR)

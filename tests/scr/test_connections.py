@@ -53,16 +53,32 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_closed_one_costs_one_ans
 
 
 def test_reads_on_postgresql_open_no_transaction_and_leave_none_behind(postgresql, database_url):
-    web = db.make_engine(database_url, db.WEB)
+    web = db.make_engine(database_url, db.WEB, autocommit=True)
     sessions = db.make_sessions(web)
     try:
-        with db.reads(sessions) as session:
-            backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with db.reads(sessions) as connection:
+            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
             # Each statement ran on its own (autocommit): no BEGIN was sent, and none is open.
-            assert session.connection().connection.dbapi_connection.info.transaction_status.name == "IDLE"
-        with db.transaction(sessions) as session:  # the same pooled connection, back in its transactions
+            assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+        with db.transaction(sessions) as session:  # the same pooled connection, in a transaction all the same
             assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
             assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+        with db.reads(sessions) as connection:  # and back on its own afterwards
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
+            assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+    finally:
+        web.dispose()
+
+
+def test_a_transaction_on_the_autocommit_engine_is_all_or_nothing(postgresql, database_url):
+    web = db.make_engine(database_url, db.WEB, autocommit=True)
+    sessions = db.make_sessions(web)
+    try:
+        with pytest.raises(RuntimeError), db.transaction(sessions) as session:
+            session.execute(text("INSERT INTO grants (user_id, role) VALUES ('UROLLEDBACK', 'viewer')"))
+            raise RuntimeError("a failure after the first statement")
+        with db.reads(sessions) as connection:
+            assert connection.execute(text("SELECT count(*) FROM grants WHERE user_id = 'UROLLEDBACK'")).scalar() == 0
     finally:
         web.dispose()
 
@@ -70,6 +86,6 @@ def test_reads_on_postgresql_open_no_transaction_and_leave_none_behind(postgresq
 def test_reads_on_sqlite_read_one_snapshot(engine, sessions):
     if engine.dialect.name != "sqlite":
         pytest.skip("SQLite's read transaction")
-    with db.reads(sessions) as session:
-        session.execute(text("SELECT 1"))
-        assert session.connection().connection.dbapi_connection.in_transaction
+    with db.reads(sessions) as connection:
+        connection.execute(text("SELECT 1"))
+        assert connection.connection.dbapi_connection.in_transaction
