@@ -55,6 +55,11 @@ class Cache:
         """The answer to `command` (one of CACHED) as `render` words it, from this cache or built anew. The asker's
         permission is checked, in the statement that reads the version, before anything is looked up. `ctx` should
         come from `scr.db.reads`: outside a transaction on PostgreSQL."""
+        if isinstance(command, g.Status) and command.reference is not None:
+            # A review's detail is read with the version, in the same statement: cheaper than a second one when
+            # the answer must be built (the review changed), dearer by only a row or two when it need not.
+            version, role, detail = service.version_and_detail(ctx, command.reference)
+            return self.get((version, ctx.today, role, command), lambda: render(detail(), ctx.today))
         version, role = service.version_and_role(ctx, "viewer", "read reviews")
         key = (version, ctx.today, role, command)
         return self.get(key, lambda: render(service.read(ctx, command, role), ctx.today))

@@ -17,7 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, column, create_engine, event, make_url, select, table, text
 from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -198,6 +198,7 @@ def lock_table(session: Session, table: str) -> None:
 
 
 VERSION_TABLE = "record_version"  # kept by triggers: see migration 0007
+VERSION = table(VERSION_TABLE, column("id"), column("number"))  # for statements; its one row has id 1
 
 
 def among_the_models(thing, name: str | None, kind: str, *_) -> bool:
@@ -207,7 +208,7 @@ def among_the_models(thing, name: str | None, kind: str, *_) -> bool:
 
 def records_version(session: Session) -> int:
     """The records' version: a number that every committed change to reviews, actions or grants has moved."""
-    return session.execute(text(f"SELECT number FROM {VERSION_TABLE} WHERE id = 1")).scalar_one()
+    return session.execute(select(VERSION.c.number).where(VERSION.c.id == 1)).scalar_one()
 
 
 def alembic_config(url: str) -> Config:

@@ -9,6 +9,7 @@ reviews.
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -166,8 +167,8 @@ def authorise(ctx: Context, role: str, doing: str) -> str:
 
 
 # The records' version (`scr.db.records_version`) and one person's stored grant, in one statement.
-_VERSION_AND_GRANT = text(f"SELECT number, (SELECT role FROM grants WHERE user_id = :user) "
-                          f"FROM {db.VERSION_TABLE} WHERE id = 1")
+_GRANTED = select(Grant.role).where(Grant.user_id == bindparam("user")).scalar_subquery()
+_VERSION_AND_GRANT = select(db.VERSION.c.number, _GRANTED).where(db.VERSION.c.id == 1)
 
 
 def version_and_role(ctx: Context, role: str, doing: str) -> tuple[int, str]:
@@ -298,22 +299,41 @@ class ReadReview(namedtuple("ReadReview", [*(column.key for column in Review.__t
 
 
 ReadAction = namedtuple("ReadAction", [column.key for column in Action.__table__.c])
-# The review joined to its few actions (one row each, or one row of NULLs for them): one round trip.
+_REVIEW_WIDTH = len(Review.__table__.c)
+# The review joined to its few actions: one row each, or one row of NULLs for them.
 _DETAIL = (select(*Review.__table__.c, *Action.__table__.c)
            .select_from(Review.__table__.outerjoin(Action.__table__))
            .where(Review.reference_key == bindparam("reference"))
            .order_by(Action.number))
+# The same, after the records' version and the asker's grant: all an answer from the cache needs, whether it is
+# there or must be built, in one round trip (a reference that matches no review gives one row of NULLs after them).
+_VERSIONED_DETAIL = (select(db.VERSION.c.number, _GRANTED, *Review.__table__.c, *Action.__table__.c)
+                     .select_from(db.VERSION.outerjoin(Review.__table__, Review.reference_key == bindparam("reference"))
+                                  .outerjoin(Action.__table__))
+                     .where(db.VERSION.c.id == 1)
+                     .order_by(Action.number))
 
 
 def review_detail(ctx: Context, reference: str, role: str | None) -> ReviewDetail:
-    """The review in full for a reader holding `role` (which says whether to offer the edit buttons): its columns
-    and its actions' as plain values, so that it is built without the ORM's cost."""
-    rows = ctx.session.execute(_DETAIL, {"reference": reference.upper()}).all()
-    if not rows:
+    """The review in full for a reader holding `role` (which says whether to offer the edit buttons)."""
+    return _detail(ctx, reference, ctx.session.execute(_DETAIL, {"reference": reference.upper()}).all(), role)
+
+
+def version_and_detail(ctx: Context, reference: str) -> tuple[int, str, Callable[[], ReviewDetail]]:
+    """The records' version, the asker's role (`authorise`d to read: a refusal says nothing of the review) and how to
+    build the review's detail from what the same statement read (`scr.answers`: only when it is not cached)."""
+    rows = ctx.session.execute(_VERSIONED_DETAIL, {"user": ctx.actor.id, "reference": reference.upper()}).all()
+    version, granted = rows[0][:2]
+    role = _permit(ctx, "viewer", "read reviews", _role(ctx.actor, granted))
+    return version, role, lambda: _detail(ctx, reference, [row[2:] for row in rows], role)
+
+
+def _detail(ctx: Context, reference: str, rows: Sequence[Sequence], role: str | None) -> ReviewDetail:
+    """The detail from rows of the review's columns then an action's, as plain values: no ORM objects to build."""
+    if not rows or rows[0][0] is None:  # no review's id: no review has this reference
         raise CommandError(not_found(reference))
-    width = len(Review.__table__.c)
-    actions = [ReadAction._make(row[width:]) for row in rows if row[width] is not None]
-    review = ReadReview(*rows[0][:width], actions)
+    actions = [ReadAction._make(row[_REVIEW_WIDTH:]) for row in rows if row[_REVIEW_WIDTH] is not None]
+    review = ReadReview(*rows[0][:_REVIEW_WIDTH], actions)
     book = ctx.rulebook(review)
     return ReviewDetail(review, assess(review, ctx.today, book), book, role in ("editor", "admin"))
 

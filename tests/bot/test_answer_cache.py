@@ -31,7 +31,7 @@ def review(run):
     run("grant UVIEWER viewer")
 
 
-VERSION_AND_ROLE = "SELECT number, (SELECT role FROM grants WHERE user_id = "
+VERSION_AND_ROLE = "SELECT record_version.number, (SELECT grants.role"  # and, for a detail, the review
 
 
 def test_a_repeated_question_is_answered_from_the_cache_with_one_query(web, engine, review):
@@ -50,6 +50,27 @@ def test_a_list_after_a_change_is_built_with_one_query_more(web, engine, run, re
         again = _ask(web, "status", user="UVIEWER")
     assert again != first and "Child C" in again["text"] and again["text"].startswith("*Open reviews*: 2, 2 overdue")
     assert len(statements) == 2 and statements[0].startswith(VERSION_AND_ROLE)
+
+
+def test_a_review_in_full_is_one_statement_whether_it_changed_or_not(web, engine, run, review):
+    """The version, the asker's role, the review and its actions are read together: the detail is built from them
+    only when it changed, at no extra round trip."""
+    run('action SCR-1 add "Audit GP referrals" owner=U012AB3CD due=2027-01-31')
+    first = _ask(web, "status SCR-1", user="UVIEWER")
+    with count_statements(engine) as statements:
+        assert _ask(web, "status SCR-1", user="UVIEWER") == first
+    assert len(statements) == 1 and statements[0].startswith(VERSION_AND_ROLE)
+    run('update SCR-1 title="Child B"')
+    with count_statements(engine) as statements:
+        again = _ask(web, "status SCR-1", user="UVIEWER")
+    assert "Child B" in again["text"] and "Audit GP referrals" in json.dumps(again["blocks"])
+    assert len(statements) == 1
+    with count_statements(engine) as statements:
+        missing = _ask(web, "status SCR-9", user="UVIEWER")
+    assert "Review `SCR-9` not found" in missing["text"] and len(statements) == 1
+    with count_statements(engine) as statements:
+        refused = _ask(web, "status SCR-1", user="UNOBODY")  # no role: told so, not whether the review exists
+    assert "You don't have permission to read reviews" in refused["text"] and len(statements) == 1
 
 
 def test_an_answer_changes_at_once_after_a_write_from_another_process(web, review, database_url, tmp_path):
