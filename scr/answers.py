@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from scr import grammar as g
 from scr import service
+from scr.open_reviews import OpenReviews
 
 # The reads whose answers depend on nothing but reviews, actions and roles (which the version covers) and the day.
 CACHED = (g.Status, g.ListReviews)
@@ -36,6 +37,7 @@ class Cache:
         self._size = size
         self._answers: OrderedDict[Hashable, object] = OrderedDict()
         self._lock = threading.Lock()
+        self.open_reviews = OpenReviews()  # what a list built anew reads (only what changed since it was last built)
 
     def get(self, key: Hashable, render: Callable[[], T]) -> T:
         """The value stored under `key`, or `render()`'s, stored if it returns (an exception stores nothing)."""
@@ -62,7 +64,7 @@ class Cache:
             return self.get((version, ctx.today, role, command), lambda: render(detail(), ctx.today))
         version, role = service.version_and_role(ctx, "viewer", "read reviews")
         key = (version, ctx.today, role, command)
-        return self.get(key, lambda: render(service.read(ctx, command, role), ctx.today))
+        return self.get(key, lambda: render(service.read(ctx, command, role, self.open_reviews), ctx.today))
 
     def __len__(self) -> int:
         return len(self._answers)

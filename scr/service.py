@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, and_, bindparam, case, delete, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -25,6 +26,9 @@ from scr.models import DATE_FIELDS, OPEN_WHERE, REGIMES, ROLES, Action, AuditEnt
 from scr.report import IMPACTS, Report, ReportPeriod, build_report
 from scr.rulebook import Guidance, Rulebook
 from scr.validate import check_dates, check_review, settle_regime
+
+if TYPE_CHECKING:
+    from scr.open_reviews import OpenReviews
 
 
 @dataclass(frozen=True)
@@ -275,18 +279,26 @@ def _list_statement(which: str, as_of: date, rulebooks: Guidance, limit: int | N
     )
 
 
+def listed_row(review: ListedReview, as_of: date, rulebooks: Guidance) -> ReviewRow:
+    assessment = assess(review, as_of, rulebooks[review.regime])
+    late = assessment.late
+    return ReviewRow(review, assessment.due, assessment.days_left, bool(late), assessment.needs_referral,
+                     assessment.held, late[0] if late else None)
+
+
 def list_reviews(
-    session: Session, as_of: date, rulebooks: Guidance, which: str = "open", limit: int | None = None
+    session: Session | Connection, as_of: date, rulebooks: Guidance, which: str = "open", limit: int | None = None,
+    open_reviews: OpenReviews | None = None,
 ) -> ReviewList:
-    """Reviews soonest deadline first (those needing referral before all), with counts: one statement."""
+    """Reviews soonest deadline first (those needing referral before all), with counts: one statement; the open ones
+    from `open_reviews` when given (`scr.open_reviews`: what changed since it was last asked)."""
+    if which == "open" and open_reviews is not None:
+        return open_reviews.listing(session, as_of, rulebooks, limit)
     rows, counts = [], (0, 0, 0)
     width = len(REVIEW_COLUMNS)
     for row in session.execute(_list_statement(which, as_of, rulebooks, limit)):
-        review, counts = ListedReview._make(row[:width]), row[width:]
-        assessment = assess(review, as_of, rulebooks[review.regime])
-        late = assessment.late
-        rows.append(ReviewRow(review, assessment.due, assessment.days_left, bool(late), assessment.needs_referral,
-                              assessment.held, late[0] if late else None))
+        rows.append(listed_row(ListedReview._make(row[:width]), as_of, rulebooks))
+        counts = row[width:]
     total, overdue_count, referral_count = counts
     return ReviewList(which, rows, total, overdue_count, referral_count)
 
@@ -844,15 +856,16 @@ def execute(ctx: Context, command: g.Command) -> Result:
     return writers[type(command)](ctx, command)
 
 
-def read(ctx: Context, command: g.Command, role: str) -> Result:
-    """One of READS, for an actor already authorised to read (`authorise`), who holds `role`."""
+def read(ctx: Context, command: g.Command, role: str, open_reviews: OpenReviews | None = None) -> Result:
+    """One of READS, for an actor already authorised to read (`authorise`), who holds `role`; `list_reviews` says
+    what `open_reviews` is for."""
     match command:
         case g.Status(reference=None):
-            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, limit=ctx.list_limit)
+            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, limit=ctx.list_limit, open_reviews=open_reviews)
         case g.Status(reference=reference):
             return review_detail(ctx, reference, role)
         case g.ListReviews(which=which):
-            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, which, ctx.list_limit)
+            return list_reviews(ctx.session, ctx.today, ctx.rulebooks, which, ctx.list_limit, open_reviews)
         case g.History(reference=reference):
             return history(ctx, reference, role)
         case g.Report():

@@ -1,0 +1,128 @@
+"""The open reviews a process keeps (scr.open_reviews) answer exactly as the list's SQL does, after every kind of
+change, from this process or another, and read only what changed."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import text
+
+from cli.demo import seed
+from scr import db, service
+from scr.open_reviews import OpenReviews
+from scr.rulebook import RULEBOOKS
+from tests.conftest import NOW, count_statements
+
+TODAY = NOW.date()
+
+
+def _from_sql(sessions, today=TODAY, limit=None) -> service.ReviewList:
+    with db.transaction(sessions, write=False) as session:
+        return service.list_reviews(session, today, RULEBOOKS, "open", limit)
+
+
+def _kept(kept: OpenReviews, sessions, today=TODAY, limit=None) -> service.ReviewList:
+    with db.reads(sessions) as connection:
+        return kept.listing(connection, today, RULEBOOKS, limit)
+
+
+def _agree(kept: OpenReviews, sessions, today=TODAY) -> service.ReviewList:
+    for limit in (3, None):
+        listed = _kept(kept, sessions, today, limit)
+        assert listed == _from_sql(sessions, today, limit)  # the rows in order, their flags, and the counts
+    return listed
+
+
+@pytest.fixture
+def kept(sessions) -> OpenReviews:
+    seed(sessions, NOW)  # the demo's reviews: one in every state
+    kept = OpenReviews()
+    assert _agree(kept, sessions).total >= 5
+    return kept
+
+
+CHANGES = [
+    'new LCSPR-NEW-1 aware=2026-05-01 initiated=2026-05-10 title="Child N"',  # opens
+    'update SCR-DEMO-02 title="Child Z"',  # stays open, changed
+    'new LCSPR-NEW-2 aware=2025-05-20 initiated=2025-06-01 title="Child O"',  # overdue at once
+    "complete SCR-DEMO-02 on=2019-08-01",
+    "publish SCR-DEMO-02 url=https://example.org/scr on=2019-09-02",  # closes
+    "complete LCSPR-NEW-1 on=2026-11-01",
+    'withhold LCSPR-NEW-1 reason="Identifies a sibling" on=2026-11-20',  # open until referred, and needs referral
+    "refer LCSPR-NEW-1",  # closes
+    "refer SCR-DEMO-03",  # closes
+]
+
+
+def test_each_change_is_seen_as_the_sql_sees_it(kept, sessions, run):
+    for change in CHANGES:
+        run(change)
+        _agree(kept, sessions)
+
+
+def test_a_new_day_assesses_every_review_again(kept, sessions):
+    for days in (1, 60, 200):
+        _agree(kept, sessions, TODAY + timedelta(days=days))
+
+
+def test_a_change_costs_one_statement_that_reads_only_what_changed(kept, sessions, run, engine):
+    with count_statements(engine) as statements:
+        unchanged = _kept(kept, sessions)
+    assert len(statements) == 1
+    run('update SCR-DEMO-02 title="Child Z"')
+    with count_statements(engine) as statements:
+        changed = _kept(kept, sessions)
+    assert len(statements) == 1 and "stamp >" in statements[0]
+    assert changed != unchanged and "Child Z" in [row.review.title for row in changed.rows]
+
+
+def test_reviews_deleted_by_hand_are_read_again(kept, sessions, engine):
+    with engine.begin() as connection:  # as SQL typed by hand would: no command deletes a review
+        connection.execute(text("DELETE FROM actions"))
+        connection.execute(text("DELETE FROM audit"))
+        connection.execute(text("DELETE FROM reviews WHERE reference = 'SCR-DEMO-02'"))
+    listed = _agree(kept, sessions)
+    assert "SCR-DEMO-02" not in [row.review.reference for row in listed.rows]
+
+
+def test_each_row_is_stamped_with_the_version_that_wrote_it(sessions, run, engine):
+    run('new SCR-1 initiated=2026-05-01 title="Child A"')
+    run('new SCR-2 initiated=2026-05-02 title="Child B"')
+    with engine.connect() as connection:
+        first = dict(connection.execute(text("SELECT reference, stamp FROM reviews")).all())
+        assert first["SCR-1"] < first["SCR-2"] == db.records_version(connection)
+    run('update SCR-1 title="Child C"')
+    run('action SCR-2 add "Audit GP referrals" owner=U012AB3CD due=2027-01-31')  # an action is not the review
+    with engine.connect() as connection:
+        after = dict(connection.execute(text("SELECT reference, stamp FROM reviews")).all())
+        assert after["SCR-2"] == first["SCR-2"] < after["SCR-1"] < db.records_version(connection)
+
+
+def test_on_postgresql_a_change_waits_for_the_one_before_it_so_none_is_missed(kept, sessions, engine):
+    """Stamps follow commit order: a second writer of reviews waits for the first to commit before it takes its
+    number, so a reader that has seen the first's version cannot later meet a change stamped below it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's concurrent writers (SQLite's hold the whole database)")
+    first = engine.connect()
+    first.execute(text("UPDATE reviews SET title = 'Child X' WHERE reference = 'SCR-DEMO-02'"))
+    second_done = threading.Event()
+
+    def second_writer() -> None:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE reviews SET title = 'Child Y' WHERE reference = 'LCSPR-DEMO-06'"))
+        second_done.set()
+
+    writer = threading.Thread(target=second_writer)
+    writer.start()
+    try:
+        assert not second_done.wait(0.5)  # waiting for the first writer's number
+        assert "Child X" not in [row.review.title for row in _agree(kept, sessions).rows]  # nothing committed yet
+    finally:
+        first.commit()
+        first.close()
+        writer.join(10)
+    titles = [row.review.title for row in _agree(kept, sessions).rows]
+    assert "Child X" in titles and "Child Y" in titles
+    with engine.connect() as connection:
+        stamps = dict(connection.execute(text("SELECT reference, stamp FROM reviews")).all())
+    assert stamps["SCR-DEMO-02"] < stamps["LCSPR-DEMO-06"]
