@@ -8,7 +8,9 @@ same statement (`scr.service.version_and_role`), and checked before anything is 
 a refusal or an error is raised before anything is. Bounded: the least recently used entry goes first.
 
 The version is read before anything else: what is read after it is then at least as new as it (on PostgreSQL each
-statement reads what was committed when it began), never older than the key it is stored under.
+statement reads what was committed when it began), never older than the key it is stored under. A review's detail is
+read in that same statement; a list built anew reads only the reviews changed since the last one was
+(`scr.open_reviews`).
 """
 
 from __future__ import annotations
