@@ -64,9 +64,22 @@ class Cache:
             # the answer must be built (the review changed), dearer by only a row or two when it need not.
             version, role, detail = service.version_and_detail(ctx, command.reference)
             return self.get((version, ctx.today, role, command), lambda: render(detail(), ctx.today))
-        version, role = service.version_and_role(ctx, "viewer", "read reviews")
+        if _lists_open(command):
+            # The open reviews changed since this process last looked are read with the version, in the same
+            # statement: the list, if it must be built, is then built from this process's copy of them.
+            version, granted = self.open_reviews.catch_up(ctx.session, ctx.actor.id)
+            role = service.reader(ctx, granted)
+            return self.get((version, ctx.today, role, command),
+                            lambda: render(service.read(ctx, command, role, self.open_reviews), ctx.today))
+        version, role = service.version_and_role(ctx)
         key = (version, ctx.today, role, command)
-        return self.get(key, lambda: render(service.read(ctx, command, role, self.open_reviews), ctx.today))
+        return self.get(key, lambda: render(service.read(ctx, command, role), ctx.today))
 
     def __len__(self) -> int:
         return len(self._answers)
+
+
+def _lists_open(command: g.Command) -> bool:
+    """Whether `command` lists the open reviews: `status`, `list` and `list open`."""
+    return (isinstance(command, g.Status) and command.reference is None
+            or isinstance(command, g.ListReviews) and command.which == "open")

@@ -14,6 +14,7 @@ were then rolled back, under a version that the next change would reuse.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, insort
 from datetime import date
 
 from sqlalchemy import Connection, bindparam, literal_column, select, text
@@ -22,14 +23,14 @@ from sqlalchemy.orm import Session
 from scr import db
 from scr.models import OPEN_WHERE, Review
 from scr.rulebook import Guidance
-from scr.service import REVIEW_COLUMNS, ListedReview, ReviewList, ReviewRow, listed_row
+from scr.service import GRANTED, REVIEW_COLUMNS, ListedReview, ReviewList, ReviewRow, listed_row
 
 
 def _reviews_joined(on) -> select:
-    """The version and when reviews were last deleted, then each review `on` selects (none: one row of NULLs),
-    with whether it is open."""
+    """The version, when reviews were last deleted and a user's stored grant, then each review `on` selects (none:
+    one row of NULLs after them), with whether it is open."""
     is_open = literal_column(f"CASE WHEN {OPEN_WHERE} THEN 1 ELSE 0 END")
-    return (select(db.VERSION.c.number, db.VERSION.c.reviews_deleted, Review.id, is_open, *REVIEW_COLUMNS)
+    return (select(db.VERSION.c.number, db.VERSION.c.reviews_deleted, GRANTED, Review.id, is_open, *REVIEW_COLUMNS)
             .select_from(db.VERSION.outerjoin(Review.__table__, on))
             .where(db.VERSION.c.id == 1))
 
@@ -45,50 +46,79 @@ def _soonest(row: ReviewRow) -> tuple:
 
 
 class OpenReviews:
-    """One process's copy of the open reviews, safe across its threads."""
+    """One process's copy of the open reviews, safe across its threads: brought up to date by `catch_up`, listed
+    by `listing`."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._since: int | None = None  # the version last read (None: nothing read yet)
         self._reviews: dict[int, ListedReview] = {}
-        self._rows: dict[int, ReviewRow] = {}  # assessed on `_assessed`'s day, under its rulebooks
-        self._assessed: tuple[date, Guidance] | None = None
-        self._listed: tuple[list[ReviewRow], int, int] | None = None  # in order, with the overdue and referral counts
+        self._changed: set[int] = set()  # read since they were last assessed
+        self._assessed: tuple[date, Guidance] | None = None  # the day and rulebooks of `_rows`
+        self._rows: dict[int, ReviewRow] = {}
+        self._order: list[tuple] = []  # (`_soonest` of a row, its review's id), in order
+        self._overdue = self._referral = 0
 
-    def listing(self, connection: Connection | Session, as_of: date, rulebooks: Guidance,
-                limit: int | None = None) -> ReviewList:
-        """What `list_reviews(…, "open", limit)` answers, as the records stand now."""
-        with self._lock:
-            self._catch_up(connection)
-            rows, overdue, referral = self._ordered(as_of, rulebooks)
-        return ReviewList("open", rows[:limit], len(rows), overdue, referral)
-
-    def _catch_up(self, connection: Connection | Session) -> None:
+    def catch_up(self, connection: Connection | Session, user: str | None = None) -> tuple[int, str | None]:
+        """Read what changed since this copy last looked, with the records' version and `user`'s stored grant, in
+        one statement (the first time, and after a deletion of reviews: every open review, in another)."""
         since = self._since
-        found = connection.execute(_EVERY_OPEN if since is None else _CHANGED_SINCE, {"since": since}).all()
+        found = connection.execute(_EVERY_OPEN if since is None else _CHANGED_SINCE, {"user": user, "since": since})
+        found = found.all()
         version, deleted = found[0][:2]
-        if since is not None and deleted > since:  # reviews were deleted since: read them all again
-            self._since, self._reviews, self._rows, self._listed = None, {}, {}, None
-            self._catch_up(connection)
-            return
-        for _, _, review_id, is_open, *columns in found:
+        if since is not None and (deleted > since or version < since):
+            # Reviews were deleted since, or the records went back (a restore): read every open one again.
+            since, found = None, connection.execute(_EVERY_OPEN, {"user": user, "since": None}).all()
+        version, _, granted = found[0][:3]
+        with self._lock:
+            # A change read here is not older than one another thread took meanwhile; a whole read stands alone.
+            if since is None or self._since is None or version > self._since:
+                self._take(found, whole=since is None)
+                self._since = version
+        return version, granted
+
+    def _take(self, found: list, whole: bool) -> None:
+        if whole:
+            self._reviews, self._assessed = {}, None
+        for row in found:
+            review_id, is_open = row[3], row[4]
             if review_id is None:  # the version's row alone: no review changed
                 continue
-            self._rows.pop(review_id, None)
             if is_open:
-                self._reviews[review_id] = ListedReview._make(columns)
+                self._reviews[review_id] = ListedReview._make(row[5:])
             else:
                 self._reviews.pop(review_id, None)
-            self._listed = None
-        self._since = version
+            self._changed.add(review_id)
 
-    def _ordered(self, as_of: date, rulebooks: Guidance) -> tuple[list[ReviewRow], int, int]:
+    def listing(self, as_of: date, rulebooks: Guidance, limit: int | None = None) -> ReviewList:
+        """What `list_reviews(…, "open", limit)` answers, as of the last `catch_up`."""
+        with self._lock:
+            if self._since is None:
+                raise RuntimeError("OpenReviews.listing before catch_up")
+            self._assess(as_of, rulebooks)
+            rows = [self._rows[review_id] for _, review_id in self._order[:limit]]
+            return ReviewList("open", rows, len(self._order), self._overdue, self._referral)
+
+    def _assess(self, as_of: date, rulebooks: Guidance) -> None:
+        """Assess what changed, and keep the order and counts; every review again on a new day."""
         if self._assessed != (as_of, rulebooks):
-            self._assessed, self._rows, self._listed = (as_of, rulebooks), {}, None
-        if self._listed is None:
-            for review_id, review in self._reviews.items():
-                if review_id not in self._rows:
-                    self._rows[review_id] = listed_row(review, as_of, rulebooks)
-            rows = sorted(self._rows.values(), key=_soonest)
-            self._listed = rows, sum(row.overdue for row in rows), sum(row.needs_referral for row in rows)
-        return self._listed
+            self._assessed, self._changed = (as_of, rulebooks), set()
+            self._rows = {review_id: listed_row(review, as_of, rulebooks)
+                          for review_id, review in self._reviews.items()}
+            self._order = sorted((_soonest(row), review_id) for review_id, row in self._rows.items())
+            self._overdue = sum(row.overdue for row in self._rows.values())
+            self._referral = sum(row.needs_referral for row in self._rows.values())
+            return
+        for review_id in self._changed:
+            old = self._rows.pop(review_id, None)
+            if old is not None:
+                del self._order[bisect_left(self._order, (_soonest(old), review_id))]
+                self._overdue -= old.overdue
+                self._referral -= old.needs_referral
+            review = self._reviews.get(review_id)
+            if review is not None:
+                row = self._rows[review_id] = listed_row(review, as_of, rulebooks)
+                insort(self._order, (_soonest(row), review_id))
+                self._overdue += row.overdue
+                self._referral += row.needs_referral
+        self._changed.clear()

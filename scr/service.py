@@ -171,15 +171,20 @@ def authorise(ctx: Context, role: str, doing: str) -> str:
 
 
 # The records' version (`scr.db.records_version`) and one person's stored grant, in one statement.
-_GRANTED = select(Grant.role).where(Grant.user_id == bindparam("user")).scalar_subquery()
-_VERSION_AND_GRANT = select(db.VERSION.c.number, _GRANTED).where(db.VERSION.c.id == 1)
+GRANTED = select(Grant.role).where(Grant.user_id == bindparam("user")).scalar_subquery()
+_VERSION_AND_GRANT = select(db.VERSION.c.number, GRANTED).where(db.VERSION.c.id == 1)
 
 
-def version_and_role(ctx: Context, role: str, doing: str) -> tuple[int, str]:
-    """The records' version, then the actor's role `authorise`d for `role`: one round trip, the version read first
-    (see scr.answers), the grant with it."""
+def version_and_role(ctx: Context) -> tuple[int, str]:
+    """The records' version, then the actor's role, `reader`: one round trip, the version read first (see
+    scr.answers), the grant with it."""
     version, granted = ctx.session.execute(_VERSION_AND_GRANT, {"user": ctx.actor.id}).one()
-    return version, _permit(ctx, role, doing, _role(ctx.actor, granted))
+    return version, reader(ctx, granted)
+
+
+def reader(ctx: Context, granted: str | None) -> str:
+    """The actor's role given their stored grant, if they may read reviews (`authorise`), else "You don't have …"."""
+    return _permit(ctx, "viewer", "read reviews", _role(ctx.actor, granted))
 
 
 def _permit(ctx: Context, role: str, doing: str, have: str | None) -> str:
@@ -239,7 +244,7 @@ def _needs_referral_clause(rulebooks: Guidance):
     """A decision the national panel must hear, from SCR_PANEL_FROM, with no referral recorded."""
     return and_(Review.referred.is_(None), or_(
         Review.withheld >= rulebooks.panel_from,
-        and_(Review.regime == "scr", Review.decision == "no-review", Review.decided >= rulebooks.panel_from),
+        and_(Review.regime == "scr", Review.decided >= rulebooks.panel_from),  # `decided`: not to hold one
     ))
 
 
@@ -291,9 +296,9 @@ def list_reviews(
     open_reviews: OpenReviews | None = None,
 ) -> ReviewList:
     """Reviews soonest deadline first (those needing referral before all), with counts: one statement; the open ones
-    from `open_reviews` when given (`scr.open_reviews`: what changed since it was last asked)."""
+    from `open_reviews` when given (`scr.open_reviews`, brought up to date by the caller)."""
     if which == "open" and open_reviews is not None:
-        return open_reviews.listing(session, as_of, rulebooks, limit)
+        return open_reviews.listing(as_of, rulebooks, limit)
     rows, counts = [], (0, 0, 0)
     width = len(REVIEW_COLUMNS)
     for row in session.execute(_list_statement(which, as_of, rulebooks, limit)):
@@ -319,7 +324,7 @@ _DETAIL = (select(*Review.__table__.c, *Action.__table__.c)
            .order_by(Action.number))
 # The same, after the records' version and the asker's grant: all an answer from the cache needs, whether it is
 # there or must be built, in one round trip (a reference that matches no review gives one row of NULLs after them).
-_VERSIONED_DETAIL = (select(db.VERSION.c.number, _GRANTED, *Review.__table__.c, *Action.__table__.c)
+_VERSIONED_DETAIL = (select(db.VERSION.c.number, GRANTED, *Review.__table__.c, *Action.__table__.c)
                      .select_from(db.VERSION.outerjoin(Review.__table__, Review.reference_key == bindparam("reference"))
                                   .outerjoin(Action.__table__))
                      .where(db.VERSION.c.id == 1)
@@ -336,7 +341,7 @@ def version_and_detail(ctx: Context, reference: str) -> tuple[int, str, Callable
     build the review's detail from what the same statement read (`scr.answers`: only when it is not cached)."""
     rows = ctx.session.execute(_VERSIONED_DETAIL, {"user": ctx.actor.id, "reference": reference.upper()}).all()
     version, granted = rows[0][:2]
-    role = _permit(ctx, "viewer", "read reviews", _role(ctx.actor, granted))
+    role = reader(ctx, granted)
     return version, role, lambda: _detail(ctx, reference, [row[2:] for row in rows], role)
 
 

@@ -1,6 +1,5 @@
 from datetime import UTC, date, datetime
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -8,8 +7,6 @@ from sqlalchemy import Column, Date, Index, MetaData, Table, inspect, text
 
 from scr import db
 from scr.models import OPEN_WHERE, Base
-
-SCHEMA = "upgrade_test"
 
 
 def test_release_can_run_twice_on_a_fresh_database(tmp_path):
@@ -25,26 +22,6 @@ def test_the_migrations_build_exactly_the_models(engine):
         context = MigrationContext.configure(connection, opts={"include_object": db.among_the_models})
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
-
-
-@pytest.fixture
-def empty_connection(database_url, tmp_path):
-    """A connection to an empty database: a new SQLite file, or a schema of its own in the PostgreSQL under test."""
-    if database_url.startswith("sqlite"):
-        engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        with engine.connect() as connection:
-            yield connection
-        return
-    engine = db.make_engine(database_url)
-    with engine.connect() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        connection.execute(text(f"SET search_path TO {SCHEMA}"))
-        connection.commit()
-        yield connection
-        connection.rollback()
-        connection.execute(text(f"DROP SCHEMA {SCHEMA} CASCADE"))
-        connection.commit()
 
 
 def _config(connection):

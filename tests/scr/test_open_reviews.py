@@ -1,17 +1,21 @@
 """The open reviews a process keeps (scr.open_reviews) answer exactly as the list's SQL does, after every kind of
 change, from this process or another, and read only what changed."""
 
+import io
 import threading
 from datetime import timedelta
 
 import pytest
+from alembic import command
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from cli.demo import seed
-from scr import db, service
+from scr import db, service, transfer
 from scr.open_reviews import OpenReviews
 from scr.rulebook import RULEBOOKS
-from tests.conftest import NOW, count_statements
+from tests.conftest import ADMIN, NOW, count_statements
+from tests.scr.test_migrations import _config, _upgrade
 
 TODAY = NOW.date()
 
@@ -23,7 +27,8 @@ def _from_sql(sessions, today=TODAY, limit=None) -> service.ReviewList:
 
 def _kept(kept: OpenReviews, sessions, today=TODAY, limit=None) -> service.ReviewList:
     with db.reads(sessions) as connection:
-        return kept.listing(connection, today, RULEBOOKS, limit)
+        kept.catch_up(connection)
+    return kept.listing(today, RULEBOOKS, limit)
 
 
 def _agree(kept: OpenReviews, sessions, today=TODAY) -> service.ReviewList:
@@ -126,3 +131,67 @@ def test_on_postgresql_a_change_waits_for_the_one_before_it_so_none_is_missed(ke
     with engine.connect() as connection:
         stamps = dict(connection.execute(text("SELECT reference, stamp FROM reviews")).all())
     assert stamps["SCR-DEMO-02"] < stamps["LCSPR-DEMO-06"]
+
+
+def test_an_scr_imported_with_a_decision_date_alone_needs_referral_in_both(sessions, run):
+    """`decided` is the date of a decision not to hold a review: the list's SQL reads it as the assessment does."""
+    run('new SCR-A aware=2019-01-01 initiated=2019-01-10 title="Child A"')
+    csv = "reference,regime,aware,decided,decision_reason\r\nSCR-Z,scr,2019-01-01,2019-02-01,Threshold not met\r\n"
+    with db.transaction(sessions) as session:
+        transfer.import_reviews(session, io.StringIO(csv), ADMIN, NOW, "file.csv")
+    listed = _agree(OpenReviews(), sessions)
+    assert [row.review.reference for row in listed.rows] == ["SCR-Z", "SCR-A"] and listed.needs_referral == 1
+
+
+def test_a_change_made_while_0009_was_downgraded_is_seen_after_the_upgrade(empty_connection):
+    connection = empty_connection
+    _upgrade(connection, "head")
+    connection.execute(text(
+        "INSERT INTO reviews (reference, reference_key, title, regime, initiated, created_at) "
+        "VALUES ('SCR-1', 'SCR-1', 'Child A', 'scr', '2026-05-01', '2026-05-01T00:00:00+00:00')"))
+    connection.commit()
+    kept = OpenReviews()
+
+    def titles() -> list[str]:
+        kept.catch_up(connection)
+        connection.commit()
+        return [row.review.title for row in kept.listing(TODAY, RULEBOOKS).rows]
+
+    assert titles() == ["Child A"]
+    command.downgrade(_config(connection), "0008")
+    connection.commit()
+    connection.execute(text("UPDATE reviews SET title = 'Child B' WHERE reference = 'SCR-1'"))  # stamped by none
+    connection.commit()
+    _upgrade(connection, "head")
+    assert titles() == ["Child B"]
+
+
+def test_on_postgresql_a_plain_update_waits_for_a_command_holding_the_review(sessions, run, engine):
+    """Rows are locked before the version (0007's order): a command's review held FOR UPDATE and a plain UPDATE of
+    it (`scr import --update`, SQL by hand) wait for each other in turn, never in a deadlock."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row locks")
+    run('new SCR-1 initiated=2026-05-01 title="Child A"')
+    command_like = engine.connect()
+    command_like.execute(text("SELECT id FROM reviews WHERE reference_key = 'SCR-1' FOR UPDATE"))
+    errors: list[Exception] = []
+
+    def plain_update() -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE reviews SET title = 'Child B' WHERE reference_key = 'SCR-1'"))
+        except DBAPIError as error:
+            errors.append(error)
+
+    other = threading.Thread(target=plain_update)
+    other.start()
+    other.join(0.5)  # waiting for SCR-1's row
+    try:
+        command_like.execute(text("UPDATE reviews SET title = 'Child C' WHERE reference_key = 'SCR-1'"))
+        command_like.commit()
+    finally:
+        command_like.close()
+        other.join(10)
+    assert not errors, [getattr(error.orig, "sqlstate", None) for error in errors]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT title FROM reviews")).scalar_one() == "Child B"  # the later one

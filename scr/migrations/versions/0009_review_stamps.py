@@ -3,10 +3,12 @@ version of the last deletion of reviews (`reviews_deleted`), both kept by trigge
 open reviews can bring them up to date by reading only what changed since the version it last read
 (`scr.open_reviews`).
 
-The version moves in commit order (0007: the writer's bump holds its one row until it commits). On PostgreSQL the
-bump of a statement on reviews now comes before its rows are written (a statement trigger, BEFORE), so every row it
-writes is stamped with its own transaction's number: a reader that has seen version N has seen every row stamped N
-or less. SQLite has row triggers only; its writers hold the whole database, so the same holds there.
+The version moves in commit order (0007: the writer's bump holds its one row until it commits). On PostgreSQL a
+statement's rows are stamped after it, with the number its own bump took, so locks are taken in 0007's order (the
+reviews' rows, then the version's row: a command holding a review `FOR UPDATE` and a plain UPDATE of it do not
+deadlock); a reader that has seen version N has then seen every row stamped N or less. SQLite has row triggers only;
+its writers hold the whole database, so the same holds there. The upgrade moves the version and marks a deletion, so
+that a process that kept reviews across a downgrade and this upgrade reads them all again.
 
 Machinery, not a record: `stamp` is not among the models (`scr.db.among_the_models`), so backups, exports and the
 detail of a review neither carry nor expect it.
@@ -34,35 +36,39 @@ def upgrade() -> None:
     op.add_column(VERSION, sa.Column("reviews_deleted", sa.BigInteger, nullable=False, server_default="0"))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER reviews_version ON reviews")
-        op.execute("CREATE TRIGGER reviews_version BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON reviews "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION bump_record_version()")
-        op.execute(f"CREATE FUNCTION stamp_review() RETURNS trigger LANGUAGE plpgsql AS "
-                   f"$$ BEGIN NEW.stamp := {STAMP}; RETURN NEW; END $$")
-        op.execute("CREATE TRIGGER reviews_stamp BEFORE INSERT OR UPDATE ON reviews "
-                   "FOR EACH ROW EXECUTE FUNCTION stamp_review()")
+        # The stamping UPDATE sets these triggers off again, one level down: that is where they stop.
+        op.execute(f"CREATE FUNCTION stamp_reviews() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                   f"DECLARE stamped bigint; BEGIN "
+                   f"IF pg_trigger_depth() > 1 THEN RETURN NULL; END IF; "
+                   f"{BUMP} RETURNING number INTO stamped; "
+                   f"UPDATE reviews SET stamp = stamped WHERE id IN (SELECT id FROM written); "
+                   f"RETURN NULL; END $$")
+        for change in ("insert", "update"):
+            op.execute(f"CREATE TRIGGER reviews_{change}_stamp AFTER {change.upper()} ON reviews "
+                       f"REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION stamp_reviews()")
         op.execute(f"CREATE FUNCTION note_reviews_deleted() RETURNS trigger LANGUAGE plpgsql AS "
-                   f"$$ BEGIN UPDATE {VERSION} SET reviews_deleted = number; RETURN NULL; END $$")
+                   f"$$ BEGIN {BUMP}, reviews_deleted = number + 1; RETURN NULL; END $$")
         op.execute("CREATE TRIGGER reviews_deleted AFTER DELETE OR TRUNCATE ON reviews "
                    "FOR EACH STATEMENT EXECUTE FUNCTION note_reviews_deleted()")
-        return
-    for change in ("insert", "update", "delete"):
-        op.execute(f"DROP TRIGGER reviews_{change}_version")
-    # The stamp's own UPDATE does not set the trigger off again: SQLite's recursive triggers are off, and the WHEN
-    # would stop it if they were on (the stamp it writes is always new).
-    stamp = f"BEGIN {BUMP}; UPDATE reviews SET stamp = {STAMP} WHERE id = NEW.id; END"
-    op.execute(f"CREATE TRIGGER reviews_insert_version AFTER INSERT ON reviews {stamp}")
-    op.execute(f"CREATE TRIGGER reviews_update_version AFTER UPDATE ON reviews WHEN NEW.stamp = OLD.stamp {stamp}")
-    op.execute(f"CREATE TRIGGER reviews_delete_version AFTER DELETE ON reviews "
-               f"BEGIN {BUMP}; UPDATE {VERSION} SET reviews_deleted = number; END")
+    else:
+        for change in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER reviews_{change}_version")
+        # The WHEN stops the stamp's own UPDATE from setting the update trigger off again: the stamp it writes is new.
+        stamp = f"BEGIN {BUMP}; UPDATE reviews SET stamp = {STAMP} WHERE id = NEW.id; END"
+        op.execute(f"CREATE TRIGGER reviews_insert_version AFTER INSERT ON reviews {stamp}")
+        op.execute(f"CREATE TRIGGER reviews_update_version AFTER UPDATE ON reviews WHEN NEW.stamp = OLD.stamp {stamp}")
+        op.execute(f"CREATE TRIGGER reviews_delete_version AFTER DELETE ON reviews "
+                   f"BEGIN {BUMP}, reviews_deleted = number + 1; END")
+    op.execute(f"{BUMP}, reviews_deleted = number + 1")  # whoever kept reviews before reads them all again
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER reviews_deleted ON reviews")
         op.execute("DROP FUNCTION note_reviews_deleted()")
-        op.execute("DROP TRIGGER reviews_stamp ON reviews")
-        op.execute("DROP FUNCTION stamp_review()")
-        op.execute("DROP TRIGGER reviews_version ON reviews")
+        for change in ("insert", "update"):
+            op.execute(f"DROP TRIGGER reviews_{change}_stamp ON reviews")
+        op.execute("DROP FUNCTION stamp_reviews()")
         op.execute("CREATE TRIGGER reviews_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON reviews "
                    "FOR EACH STATEMENT EXECUTE FUNCTION bump_record_version()")
     else:
