@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
@@ -63,11 +64,17 @@ class Runtime:
         with self.context(user_id, now, service.changes_records(command)) as ctx:
             return service.execute(ctx, command)
 
-    def answer(self, user_id: str, command, now: datetime) -> dict:
-        """A read's answer as Block Kit (one of `scr.answers.CACHED`): the one rendered before under the same records'
-        version, day and role, or a new one (`scr.answers.Cache.answer`)."""
+    def answer(self, user_id: str, command, now: datetime) -> str:
+        """A read's answer as Block Kit, in JSON (one of `scr.answers.CACHED`): the one rendered before under the same
+        records' version, day and role, or a new one (`scr.answers.Cache.answer`). Kept as the very text Bolt would
+        write for it, so that an answer from the cache is not encoded again: `ack` sends a text that starts with `{`
+        as it is, as JSON."""
         with db.reads(self.sessions) as session:  # no transaction's round trips on PostgreSQL (see scr.db.reads)
-            return self.answers.answer(self._context(session, user_id, now), command, blocks.answer)
+            return self.answers.answer(self._context(session, user_id, now), command, _in_json)
+
+
+def _in_json(result: service.Result, today: date) -> str:
+    return json.dumps(blocks.answer(result, today))  # as Bolt's own `BoltResponse` encodes a dict
 
 
 def make_client(settings: Settings) -> WebClient:

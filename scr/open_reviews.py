@@ -17,7 +17,7 @@ import threading
 from bisect import bisect_left, insort
 from datetime import date
 
-from sqlalchemy import Connection, bindparam, literal_column, select, text
+from sqlalchemy import Connection, and_, bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from scr import db
@@ -36,7 +36,11 @@ def _reviews_joined(on) -> select:
 
 
 _EVERY_OPEN = _reviews_joined(text(OPEN_WHERE))
-_CHANGED_SINCE = _reviews_joined(literal_column(f"reviews.{db.STAMP}") > bindparam("since"))
+_STAMP = literal_column(f"reviews.{db.STAMP}")
+# Bounded on both sides by parameters, so that PostgreSQL's plan (a prepared statement's generic one too, and one made
+# before the stamps' statistics exist) expects few rows and reads ix_reviews_stamp, rather than every review.
+_CHANGED_SINCE = _reviews_joined(and_(bindparam("since") < _STAMP, bindparam("until") >= _STAMP))
+_UNTIL = 2**62  # above any version
 
 
 def _soonest(row: ReviewRow) -> tuple:
@@ -63,8 +67,8 @@ class OpenReviews:
         """Read what changed since this copy last looked, with the records' version and `user`'s stored grant, in
         one statement (the first time, and after a deletion of reviews: every open review, in another)."""
         since = self._since
-        found = connection.execute(_EVERY_OPEN if since is None else _CHANGED_SINCE, {"user": user, "since": since})
-        found = found.all()
+        found = connection.execute(_EVERY_OPEN if since is None else _CHANGED_SINCE,
+                                   {"user": user, "since": since, "until": _UNTIL}).all()
         version, deleted = found[0][:2]
         if since is not None and (deleted > since or version < since):
             # Reviews were deleted since, or the records went back (a restore): read every open one again.

@@ -26,7 +26,7 @@ def handle_scr(ack: Ack, command: dict, client: WebClient, runtime) -> None:
     try:
         parsed = grammar.parse(command.get("text", ""), now.date())
         if isinstance(parsed, CACHED):
-            ack(**runtime.answer(user, parsed, now))
+            ack(runtime.answer(user, parsed, now))  # already in JSON
             return
         result = runtime.run(user, parsed, now)
         saved = True
