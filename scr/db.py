@@ -188,6 +188,11 @@ def reads(sessions: sessionmaker[Session]) -> Iterator[Connection]:
             yield connection
 
 
+def dialect_of(session: Session | Connection) -> str:
+    """"postgresql" or "sqlite"."""
+    return (session.dialect if isinstance(session, Connection) else session.get_bind().dialect).name
+
+
 def lock_table(session: Session, table: str) -> None:
     """Serialise writers of `table` where a row lock cannot (the row may not exist yet); readers go on.
 

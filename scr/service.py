@@ -9,13 +9,28 @@ reviews.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, and_, bindparam, case, delete, func, or_, select, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    type_coerce,
+)
 from sqlalchemy.orm import Session
 
 from scr import db
@@ -322,35 +337,66 @@ _DETAIL = (select(*Review.__table__.c, *Action.__table__.c)
            .select_from(Review.__table__.outerjoin(Action.__table__))
            .where(Review.reference_key == bindparam("reference"))
            .order_by(Action.number))
-# The same, after the records' version and the asker's grant: all an answer from the cache needs, whether it is
-# there or must be built, in one round trip (a reference that matches no review gives one row of NULLs after them).
-_VERSIONED_DETAIL = (select(db.VERSION.c.number, GRANTED, *Review.__table__.c, *Action.__table__.c)
-                     .select_from(db.VERSION.outerjoin(Review.__table__, Review.reference_key == bindparam("reference"))
-                                  .outerjoin(Action.__table__))
-                     .where(db.VERSION.c.id == 1)
-                     .order_by(Action.number))
+
+
+@lru_cache(maxsize=2)
+def _versioned_detail(dialect: str):
+    """The records' version, the asker's grant, and the review with its actions as one JSON value built by the
+    database (NULL for a reference that matches none): all an answer from the cache needs, whether it is there or
+    must be built, in one round trip of three columns (reading a column for each field costs more than the review's
+    values do)."""
+    postgresql = dialect == "postgresql"
+    array, group = (func.json_build_array, func.json_agg) if postgresql else (func.json_array, func.json_group_array)
+    reviews, actions = Review.__table__, Action.__table__
+    its_actions = select(group(array(*actions.c))).where(actions.c.review_id == reviews.c.id).scalar_subquery()
+    if not postgresql:
+        its_actions = func.json(its_actions)  # SQLite reads a subquery's value as text, not as JSON
+    review = select(type_coerce(array(array(*reviews.c), its_actions), JSON))
+    return select(db.VERSION.c.number, GRANTED,
+                  review.where(reviews.c.reference_key == bindparam("reference")).scalar_subquery()
+                  ).where(db.VERSION.c.id == 1)
+
+
+def _from_json(table):
+    """A row's values from their JSON (dates and times in ISO 8601, as both databases write them)."""
+    read = [date.fromisoformat if isinstance(column.type, Date) else
+            datetime.fromisoformat if isinstance(column.type, DateTime) else None for column in table.c]
+    return lambda values: [value if value is None or kind is None else kind(value)
+                           for kind, value in zip(read, values, strict=True)]
+
+
+_REVIEW_FROM_JSON, _ACTION_FROM_JSON = _from_json(Review.__table__), _from_json(Action.__table__)
 
 
 def review_detail(ctx: Context, reference: str, role: str | None) -> ReviewDetail:
     """The review in full for a reader holding `role` (which says whether to offer the edit buttons)."""
-    return _detail(ctx, reference, ctx.session.execute(_DETAIL, {"reference": reference.upper()}).all(), role)
+    rows = ctx.session.execute(_DETAIL, {"reference": reference.upper()}).all()
+    if not rows:
+        raise CommandError(not_found(reference))
+    actions = [ReadAction._make(row[_REVIEW_WIDTH:]) for row in rows if row[_REVIEW_WIDTH] is not None]
+    return _detail(ctx, ReadReview(*rows[0][:_REVIEW_WIDTH], actions), role)
 
 
 def version_and_detail(ctx: Context, reference: str) -> tuple[int, str, Callable[[], ReviewDetail]]:
     """The records' version, the asker's role (`authorise`d to read: a refusal says nothing of the review) and how to
     build the review's detail from what the same statement read (`scr.answers`: only when it is not cached)."""
-    rows = ctx.session.execute(_VERSIONED_DETAIL, {"user": ctx.actor.id, "reference": reference.upper()}).all()
-    version, granted = rows[0][:2]
+    statement = _versioned_detail(db.dialect_of(ctx.session))
+    values = {"user": ctx.actor.id, "reference": reference.upper()}
+    version, granted, found = ctx.session.execute(statement, values).one()
     role = reader(ctx, granted)
-    return version, role, lambda: _detail(ctx, reference, [row[2:] for row in rows], role)
+
+    def detail() -> ReviewDetail:
+        if found is None:
+            raise CommandError(not_found(reference))
+        columns, actions = found
+        actions = sorted((ReadAction._make(_ACTION_FROM_JSON(action)) for action in actions or ()),
+                         key=attrgetter("number"))
+        return _detail(ctx, ReadReview(*_REVIEW_FROM_JSON(columns), actions), role)
+
+    return version, role, detail
 
 
-def _detail(ctx: Context, reference: str, rows: Sequence[Sequence], role: str | None) -> ReviewDetail:
-    """The detail from rows of the review's columns then an action's, as plain values: no ORM objects to build."""
-    if not rows or rows[0][0] is None:  # no review's id: no review has this reference
-        raise CommandError(not_found(reference))
-    actions = [ReadAction._make(row[_REVIEW_WIDTH:]) for row in rows if row[_REVIEW_WIDTH] is not None]
-    review = ReadReview(*rows[0][:_REVIEW_WIDTH], actions)
+def _detail(ctx: Context, review: ReadReview, role: str | None) -> ReviewDetail:
     book = ctx.rulebook(review)
     return ReviewDetail(review, assess(review, ctx.today, book), book, role in ("editor", "admin"))
 
