@@ -99,8 +99,9 @@ def register(app: App, runtime) -> None:
         handle_scr(ack, command, client, runtime)
 
     # Bolt copies the request and starts a thread for a lazy listener on every request it matches: only a command
-    # that may be `report` pays for that, not every `status`.
-    app.command("/scr", matchers=[may_ask_for_a_report])(
+    # that may be `report` pays for that, not every `status`. Bolt runs the first listener that matches: the one
+    # that most commands match comes first, so that they pass as few matchers as they can.
+    app.command("/scr", matchers=[lambda command: not may_ask_for_a_report(command)])(answer)
+    app.command("/scr")(
         ack=answer, lazy=[lambda command, client, respond: send_charts(command, client, respond, runtime)],
     )
-    app.command("/scr")(answer)
