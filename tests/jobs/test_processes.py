@@ -100,7 +100,11 @@ def test_worker_posts_on_start_and_stops_cleanly_on_sigterm_mid_delivery(setting
     fake_slack.delay = 0.3
     worker = subprocess.Popen(procfile_command("worker"), cwd=ROOT, env=bot_env(settings),
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    _wait_for(lambda: len(fake_slack.named("chat.postMessage")) >= 2)
+    try:
+        _wait_for(lambda: len(fake_slack.named("chat.postMessage")) >= 2)
+    except AssertionError:
+        worker.kill()  # not left running after the test
+        raise AssertionError(f"the worker posted nothing: {worker.communicate(timeout=30)[0]}") from None
     started = time.monotonic()
     worker.send_signal(signal.SIGTERM)
     output = worker.communicate(timeout=30)[0]
