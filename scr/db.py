@@ -9,15 +9,31 @@ transaction's `wait` gives up with `Busy`, and nothing is written.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Connection, Engine, column, create_engine, event, make_url, select, table, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    column,
+    create_engine,
+    event,
+    func,
+    make_url,
+    select,
+    table,
+    text,
+    type_coerce,
+)
 from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -98,8 +114,14 @@ def make_engine(url: str, timeouts: Timeouts = BATCH, *, autocommit: bool = Fals
 
         return engine
     connect_args: dict[str, object] = {"connect_timeout": timeouts.connect}
-    if timeouts.statement is not None:
-        connect_args["options"] = f"-c statement_timeout={int(timeouts.statement * 1000)}"
+    options = [f"-c statement_timeout={int(timeouts.statement * 1000)}"] if timeouts.statement is not None else []
+    if autocommit:
+        # The web's statements are few, short and keyed, and run thousands of times: a prepared statement's generic
+        # plan serves each well, where PostgreSQL would otherwise go on planning some anew on every run (those that
+        # read reviews stamped since a version: `scr.open_reviews`), which costs more than running them.
+        options.append("-c plan_cache_mode=force_generic_plan")
+    if options:
+        connect_args["options"] = " ".join(options)
     engine = create_engine(url, pool_pre_ping=not timeouts.ping_after, pool_size=5, max_overflow=5,
                            pool_timeout=timeouts.connect, connect_args=connect_args, hide_parameters=True,
                            **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}))
@@ -186,6 +208,27 @@ def reads(sessions: sessionmaker[Session]) -> Iterator[Connection]:
             return
         with connection.begin():  # BEGIN, not BEGIN IMMEDIATE (see `make_engine`): a reader waits for no writer
             yield connection
+
+
+def json_builders(dialect: str):
+    """The database's functions that build a JSON array of values, and one array of such arrays over rows: to read
+    many values as one column (reading a column costs more than a value does)."""
+    if dialect == "postgresql":
+        return func.json_build_array, func.json_agg
+    return func.json_array, func.json_group_array
+
+
+def json_of(dialect: str, subquery):
+    """A scalar subquery's JSON value, read as JSON (SQLite reads a subquery's value as text)."""
+    return type_coerce(subquery if dialect == "postgresql" else func.json(subquery), JSON)
+
+
+def from_json(columns) -> Callable[[list], list]:
+    """The values of `columns` from their JSON (dates and times in ISO 8601, as both databases write them)."""
+    read = [date.fromisoformat if isinstance(column.type, Date) else
+            datetime.fromisoformat if isinstance(column.type, DateTime) else None for column in columns]
+    return lambda values: [value if value is None or kind is None else kind(value)
+                           for kind, value in zip(read, values, strict=True)]
 
 
 def dialect_of(session: Session | Connection) -> str:

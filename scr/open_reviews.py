@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left, insort
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import Connection, and_, bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
@@ -25,22 +26,24 @@ from scr.models import OPEN_WHERE, Review
 from scr.rulebook import Guidance
 from scr.service import GRANTED, REVIEW_COLUMNS, ListedReview, ReviewList, ReviewRow, listed_row
 
-
-def _reviews_joined(on) -> select:
-    """The version, when reviews were last deleted and a user's stored grant, then each review `on` selects (none:
-    one row of NULLs after them), with whether it is open."""
-    is_open = literal_column(f"CASE WHEN {OPEN_WHERE} THEN 1 ELSE 0 END")
-    return (select(db.VERSION.c.number, db.VERSION.c.reviews_deleted, GRANTED, Review.id, is_open, *REVIEW_COLUMNS)
-            .select_from(db.VERSION.outerjoin(Review.__table__, on))
-            .where(db.VERSION.c.id == 1))
-
-
-_EVERY_OPEN = _reviews_joined(text(OPEN_WHERE))
 _STAMP = literal_column(f"reviews.{db.STAMP}")
-# Bounded on both sides by parameters, so that PostgreSQL's plan (a prepared statement's generic one too, and one made
-# before the stamps' statistics exist) expects few rows and reads ix_reviews_stamp, rather than every review.
-_CHANGED_SINCE = _reviews_joined(and_(bindparam("since") < _STAMP, bindparam("until") >= _STAMP))
 _UNTIL = 2**62  # above any version
+_FROM_JSON = db.from_json(REVIEW_COLUMNS)
+
+
+@lru_cache(maxsize=4)
+def _statement(dialect: str, changed: bool):
+    """The version, when reviews were last deleted and a user's stored grant, then every open review, or those
+    changed since a version (`changed`), as one JSON array the database builds, of [id, open, columns…] each: four
+    columns to read, whatever the number of reviews (reading a column costs more than a review's values do)."""
+    array, arrays = db.json_builders(dialect)
+    is_open = literal_column(f"CASE WHEN {OPEN_WHERE} THEN 1 ELSE 0 END")
+    # Bounded on both sides by parameters, so that PostgreSQL's plan (a prepared statement's generic one too, and one
+    # made before the stamps' statistics exist) expects few rows and reads ix_reviews_stamp, not every review.
+    which = and_(bindparam("since") < _STAMP, bindparam("until") >= _STAMP) if changed else text(OPEN_WHERE)
+    reviews = select(arrays(array(Review.id, is_open, *REVIEW_COLUMNS))).where(which).scalar_subquery()
+    return (select(db.VERSION.c.number, db.VERSION.c.reviews_deleted, GRANTED, db.json_of(dialect, reviews))
+            .where(db.VERSION.c.id == 1))
 
 
 def _soonest(row: ReviewRow) -> tuple:
@@ -66,30 +69,26 @@ class OpenReviews:
     def catch_up(self, connection: Connection | Session, user: str | None = None) -> tuple[int, str | None]:
         """Read what changed since this copy last looked, with the records' version and `user`'s stored grant, in
         one statement (the first time, and after a deletion of reviews: every open review, in another)."""
-        since = self._since
-        found = connection.execute(_EVERY_OPEN if since is None else _CHANGED_SINCE,
-                                   {"user": user, "since": since, "until": _UNTIL}).all()
-        version, deleted = found[0][:2]
+        since, dialect = self._since, db.dialect_of(connection)
+        values = {"user": user, "since": since, "until": _UNTIL}
+        version, deleted, granted, reviews = connection.execute(_statement(dialect, since is not None), values).one()
         if since is not None and (deleted > since or version < since):
             # Reviews were deleted since, or the records went back (a restore): read every open one again.
-            since, found = None, connection.execute(_EVERY_OPEN, {"user": user, "since": None}).all()
-        version, _, granted = found[0][:3]
+            since = None
+            version, deleted, granted, reviews = connection.execute(_statement(dialect, False), values).one()
         with self._lock:
             # A change read here is not older than one another thread took meanwhile; a whole read stands alone.
             if since is None or self._since is None or version > self._since:
-                self._take(found, whole=since is None)
+                self._take(reviews or (), whole=since is None)
                 self._since = version
         return version, granted
 
-    def _take(self, found: list, whole: bool) -> None:
+    def _take(self, reviews, whole: bool) -> None:
         if whole:
             self._reviews, self._assessed = {}, None
-        for row in found:
-            review_id, is_open = row[3], row[4]
-            if review_id is None:  # the version's row alone: no review changed
-                continue
+        for review_id, is_open, *columns in reviews:
             if is_open:
-                self._reviews[review_id] = ListedReview._make(row[5:])
+                self._reviews[review_id] = ListedReview._make(_FROM_JSON(columns))
             else:
                 self._reviews.pop(review_id, None)
             self._changed.add(review_id)

@@ -17,10 +17,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
-    JSON,
     Connection,
-    Date,
-    DateTime,
     and_,
     bindparam,
     case,
@@ -29,7 +26,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    type_coerce,
 )
 from sqlalchemy.orm import Session
 
@@ -343,29 +339,17 @@ _DETAIL = (select(*Review.__table__.c, *Action.__table__.c)
 def _versioned_detail(dialect: str):
     """The records' version, the asker's grant, and the review with its actions as one JSON value built by the
     database (NULL for a reference that matches none): all an answer from the cache needs, whether it is there or
-    must be built, in one round trip of three columns (reading a column for each field costs more than the review's
-    values do)."""
-    postgresql = dialect == "postgresql"
-    array, group = (func.json_build_array, func.json_agg) if postgresql else (func.json_array, func.json_group_array)
+    must be built, in one round trip of three columns."""
+    array, arrays = db.json_builders(dialect)
     reviews, actions = Review.__table__, Action.__table__
-    its_actions = select(group(array(*actions.c))).where(actions.c.review_id == reviews.c.id).scalar_subquery()
-    if not postgresql:
-        its_actions = func.json(its_actions)  # SQLite reads a subquery's value as text, not as JSON
-    review = select(type_coerce(array(array(*reviews.c), its_actions), JSON))
-    return select(db.VERSION.c.number, GRANTED,
-                  review.where(reviews.c.reference_key == bindparam("reference")).scalar_subquery()
-                  ).where(db.VERSION.c.id == 1)
+    its_actions = db.json_of(dialect, select(arrays(array(*actions.c))).where(actions.c.review_id == reviews.c.id)
+                             .scalar_subquery())
+    review = select(array(array(*reviews.c), its_actions)).where(reviews.c.reference_key == bindparam("reference"))
+    return (select(db.VERSION.c.number, GRANTED, db.json_of(dialect, review.scalar_subquery()))
+            .where(db.VERSION.c.id == 1))
 
 
-def _from_json(table):
-    """A row's values from their JSON (dates and times in ISO 8601, as both databases write them)."""
-    read = [date.fromisoformat if isinstance(column.type, Date) else
-            datetime.fromisoformat if isinstance(column.type, DateTime) else None for column in table.c]
-    return lambda values: [value if value is None or kind is None else kind(value)
-                           for kind, value in zip(read, values, strict=True)]
-
-
-_REVIEW_FROM_JSON, _ACTION_FROM_JSON = _from_json(Review.__table__), _from_json(Action.__table__)
+_REVIEW_FROM_JSON, _ACTION_FROM_JSON = db.from_json(Review.__table__.c), db.from_json(Action.__table__.c)
 
 
 def review_detail(ctx: Context, reference: str, role: str | None) -> ReviewDetail:

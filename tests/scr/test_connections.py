@@ -60,6 +60,8 @@ def test_reads_on_postgresql_open_no_transaction_and_leave_none_behind(postgresq
             backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
             # Each statement ran on its own (autocommit): no BEGIN was sent, and none is open.
             assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+            # Prepared statements keep their generic plans (see scr.db.make_engine).
+            assert connection.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_generic_plan"
         with db.transaction(sessions) as session:  # the same pooled connection, in a transaction all the same
             assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
             assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
