@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import orjson
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
@@ -74,7 +74,7 @@ class Runtime:
 
 
 def _in_json(result: service.Result, today: date) -> str:
-    return json.dumps(blocks.answer(result, today))  # as Bolt's own `BoltResponse` encodes a dict
+    return orjson.dumps(blocks.answer(result, today)).decode()  # compact, and several times faster than json
 
 
 def make_client(settings: Settings) -> WebClient:

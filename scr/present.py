@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from scr import grammar as g
 from scr.deadlines import MilestoneState
@@ -60,7 +61,7 @@ class Markup:
     code: Callable[[str], str]
     typed: Callable[[str | None], str]  # text a user typed (titles, reasons, actions): shown as stored, made inert
     user: Callable[[str], str]  # a user ID
-    icons: Mapping[str, str]  # by milestone state, plus "alert"
+    icons: Mapping[str, str] = field(hash=False)  # by milestone state, plus "alert" (a Markup is hashed by the rest)
     command: str  # how a command starts there: "/scr" in Slack, "scr" in a shell, nothing in Teams
     converts: Callable[[str], str]  # a message worded in Slack's mark-up (service answers, errors), for here
     aside: str = ""  # what help adds about typing commands there
@@ -128,6 +129,7 @@ def due_phrase(due: date | None, days_left: int | None, *, open_: bool = True, m
     return f"due {due.isoformat()}, {days(days_left)} left"
 
 
+@lru_cache(maxsize=4096)  # a list is mostly the rows it showed last time (`scr.open_reviews` keeps them)
 def review_line(row: ReviewRow, m: Markup = SLACK) -> str:
     review = row.review
     flag = f"{m.icons['alert']} " if row.overdue or row.needs_referral else ""
