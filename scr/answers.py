@@ -60,8 +60,8 @@ class Cache:
         permission is checked, in the statement that reads the version, before anything is looked up. `ctx` should
         come from `scr.db.reads`: outside a transaction on PostgreSQL."""
         if isinstance(command, g.Status) and command.reference is not None:
-            # A review's detail is read with the version, in the same statement: cheaper than a second one when
-            # the answer must be built (the review changed), dearer by only a row or two when it need not.
+            # A review's detail is read with the version, in the same statement, as one JSON value: no second round
+            # trip when the answer must be built (the review changed), little more than the version when it need not.
             version, role, detail = service.version_and_detail(ctx, command.reference)
             return self.get((version, ctx.today, role, command), lambda: render(detail(), ctx.today))
         if _lists_open(command):

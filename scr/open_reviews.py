@@ -67,8 +67,8 @@ class OpenReviews:
         self._overdue = self._referral = 0
 
     def catch_up(self, connection: Connection | Session, user: str | None = None) -> tuple[int, str | None]:
-        """Read what changed since this copy last looked, with the records' version and `user`'s stored grant, in
-        one statement (the first time, and after a deletion of reviews: every open review, in another)."""
+        """Read what changed since this copy last looked (the first time: every open review), with the records'
+        version and `user`'s stored grant, in one statement; after a deletion of reviews, every open one in a second."""
         since, dialect = self._since, db.dialect_of(connection)
         values = {"user": user, "since": since, "until": _UNTIL}
         version, deleted, granted, reviews = connection.execute(_statement(dialect, since is not None), values).one()

@@ -52,37 +52,35 @@ def test_a_connection_in_steady_use_is_not_pinged_and_a_closed_one_costs_one_ans
         web.dispose()
 
 
-def test_reads_on_postgresql_open_no_transaction_and_leave_none_behind(postgresql, database_url):
+@pytest.fixture
+def web_sessions(postgresql, database_url):
+    """Sessions on an engine made as `web` makes its own (autocommit)."""
     web = db.make_engine(database_url, db.WEB, autocommit=True)
-    sessions = db.make_sessions(web)
-    try:
-        with db.reads(sessions) as connection:
-            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            # Each statement ran on its own (autocommit): no BEGIN was sent, and none is open.
-            assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
-            # Prepared statements keep their generic plans (see scr.db.make_engine).
-            assert connection.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_generic_plan"
-        with db.transaction(sessions) as session:  # the same pooled connection, in a transaction all the same
-            assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
-            assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
-        with db.reads(sessions) as connection:  # and back on its own afterwards
-            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
-            assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
-    finally:
-        web.dispose()
+    yield db.make_sessions(web)
+    web.dispose()
 
 
-def test_a_transaction_on_the_autocommit_engine_is_all_or_nothing(postgresql, database_url):
-    web = db.make_engine(database_url, db.WEB, autocommit=True)
-    sessions = db.make_sessions(web)
-    try:
-        with pytest.raises(RuntimeError), db.transaction(sessions) as session:
-            session.execute(text("INSERT INTO grants (user_id, role) VALUES ('UROLLEDBACK', 'viewer')"))
-            raise RuntimeError("a failure after the first statement")
-        with db.reads(sessions) as connection:
-            assert connection.execute(text("SELECT count(*) FROM grants WHERE user_id = 'UROLLEDBACK'")).scalar() == 0
-    finally:
-        web.dispose()
+def test_reads_on_postgresql_open_no_transaction_and_leave_none_behind(web_sessions):
+    with db.reads(web_sessions) as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        # Each statement ran on its own (autocommit): no BEGIN was sent, and none is open.
+        assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+        # Prepared statements keep their generic plans (see scr.db.make_engine).
+        assert connection.execute(text("SHOW plan_cache_mode")).scalar_one() == "force_generic_plan"
+    with db.transaction(web_sessions) as session:  # the same pooled connection, in a transaction all the same
+        assert session.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
+        assert session.connection().connection.dbapi_connection.info.transaction_status.name == "INTRANS"
+    with db.reads(web_sessions) as connection:  # and back on its own afterwards
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
+        assert connection.connection.dbapi_connection.info.transaction_status.name == "IDLE"
+
+
+def test_a_transaction_on_the_autocommit_engine_is_all_or_nothing(web_sessions):
+    with pytest.raises(RuntimeError), db.transaction(web_sessions) as session:
+        session.execute(text("INSERT INTO grants (user_id, role) VALUES ('UROLLEDBACK', 'viewer')"))
+        raise RuntimeError("a failure after the first statement")
+    with db.reads(web_sessions) as connection:
+        assert connection.execute(text("SELECT count(*) FROM grants WHERE user_id = 'UROLLEDBACK'")).scalar() == 0
 
 
 def test_reads_on_sqlite_read_one_snapshot(engine, sessions):
