@@ -35,7 +35,10 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.exc import ArgumentError, InvalidatePoolError, OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from scr.grammar import CommandError
 
@@ -229,6 +232,28 @@ def from_json(columns) -> Callable[[list], list]:
             datetime.fromisoformat if isinstance(column.type, DateTime) else None for column in columns]
     return lambda values: [value if value is None or kind is None else kind(value)
                            for kind, value in zip(read, values, strict=True)]
+
+
+class CodePointOrder(ColumnElement):
+    """A text column ordered code point by code point, as Python orders text (`scr.open_reviews` orders as the SQL
+    does): PostgreSQL's "C" collation, whatever the database's own (en_US ignores hyphens); SQLite's default."""
+
+    inherit_cache = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(CodePointOrder)
+def _code_point_order(element: CodePointOrder, compiler, **kw) -> str:
+    return compiler.process(element.column, **kw)
+
+
+@compiles(CodePointOrder, "postgresql")
+def _code_point_order_postgresql(element: CodePointOrder, compiler, **kw) -> str:
+    return f'{compiler.process(element.column, **kw)} COLLATE "C"'
 
 
 def dialect_of(session: Session | Connection) -> str:

@@ -72,14 +72,15 @@ class OpenReviews:
         since, dialect = self._since, db.dialect_of(connection)
         values = {"user": user, "since": since, "until": _UNTIL}
         version, deleted, granted, reviews = connection.execute(_statement(dialect, since is not None), values).one()
-        if since is not None and (deleted > since or version < since):
-            # Reviews were deleted since, or the records went back (a restore): read every open one again.
-            since = None
+        went_back = since is not None and version < since  # the records were replaced (a restore)
+        whole = since is None or went_back or deleted > since  # or reviews were deleted: read every open one again
+        if whole and since is not None:
             version, deleted, granted, reviews = connection.execute(_statement(dialect, False), values).one()
         with self._lock:
-            # A change read here is not older than one another thread took meanwhile; a whole read stands alone.
-            if since is None or self._since is None or version > self._since:
-                self._take(reviews or (), whole=since is None)
+            # Never older than what another thread took meanwhile (a list is cached under the version returned here,
+            # and built from this copy): unless the records went back.
+            if self._since is None or version > self._since or went_back:
+                self._take(reviews or (), whole)
                 self._since = version
         return version, granted
 

@@ -290,7 +290,7 @@ def _list_statement(which: str, as_of: date, rulebooks: Guidance, limit: int | N
                func.count(case((needs_referral, 1))).over())
         .where(where)
         .order_by(case((needs_referral, 0), else_=1), Review.initiated.is_(None), Review.initiated,
-                  Review.reference_key)
+                  db.CodePointOrder(Review.reference_key))
         .limit(limit)
     )
 

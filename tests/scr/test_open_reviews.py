@@ -195,3 +195,84 @@ def test_on_postgresql_a_plain_update_waits_for_a_command_holding_the_review(ses
     assert not errors, [getattr(error.orig, "sqlstate", None) for error in errors]
     with engine.connect() as connection:
         assert connection.execute(text("SELECT title FROM reviews")).scalar_one() == "Child B"  # the later one
+
+
+def _postgresql(engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's snapshots, triggers and collations")
+
+
+class _StartedBefore:
+    """A connection whose statement began before another thread's catch-up that ends first: `first` runs just
+    before the statement, which then reads the older snapshot this connection holds."""
+
+    def __init__(self, connection, first) -> None:
+        self.connection, self.first = connection, first
+
+    def get_bind(self):  # as a session answers
+        return self.connection
+
+    def execute(self, *args, **kwargs):
+        self.first()
+        return self.connection.execute(*args, **kwargs)
+
+
+def test_an_older_read_finishing_last_does_not_take_the_copy_back(sessions, run, engine):
+    """A list is cached under the version its catch-up returned, and built from the copy: a read begun before a
+    change and finished after another thread took that change leaves the copy as that thread left it."""
+    _postgresql(engine)
+    run('new SCR-R aware=2026-01-01 initiated=2026-01-10 title="Before"')
+    kept = OpenReviews()
+    older = engine.connect().execution_options(isolation_level="REPEATABLE READ")
+    older.execute(text("SELECT 1"))  # its snapshot: before the change
+    run('update SCR-R title="After"')
+
+    def newer_first() -> None:
+        with db.reads(sessions) as connection:
+            kept.catch_up(connection)
+
+    try:
+        kept.catch_up(_StartedBefore(older, newer_first))  # both read every open review: as at start-up
+    finally:
+        older.rollback()
+        older.close()
+    assert [row.review.title for row in kept.listing(TODAY, RULEBOOKS).rows] == ["After"]
+
+
+def test_a_review_changed_by_another_tables_trigger_is_stamped(sessions, run, engine):
+    """Only the stamp's own UPDATE is let through unstamped, not every change made from inside a trigger."""
+    _postgresql(engine)
+    run('new SCR-T aware=2026-01-01 initiated=2026-01-10 title="Before"')
+    kept = OpenReviews()
+    with engine.connect() as connection:
+        kept.catch_up(connection)
+        stamp = text("SELECT stamp FROM reviews WHERE reference_key = 'SCR-T'")
+        before = connection.execute(stamp).scalar_one()
+        connection.execute(text("CREATE FUNCTION touch_review() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                                "UPDATE reviews SET title = 'After' WHERE reference_key = 'SCR-T'; RETURN NULL; END $$"))
+        connection.execute(text("CREATE TRIGGER grants_touch AFTER INSERT ON grants "
+                                "FOR EACH STATEMENT EXECUTE FUNCTION touch_review()"))
+        connection.execute(text("INSERT INTO grants (user_id, role) VALUES ('UX', 'viewer')"))
+        after = connection.execute(stamp).scalar_one()
+        kept.catch_up(connection)
+        titles = [row.review.title for row in kept.listing(TODAY, RULEBOOKS).rows]
+        connection.rollback()  # the trigger and all it did go
+    assert after > before and titles == ["After"]
+
+
+def test_ties_are_ordered_as_the_sql_orders_them_whatever_the_collation(sessions, run, engine):
+    """References that tie on all else are in code point order in both, also where the database's collation
+    ignores hyphens (as en_US.UTF-8 does; played by ICU's "shifted" here)."""
+    _postgresql(engine)
+    for reference in ("SCR-10", "SCR1"):  # neither initiated
+        run(f'new {reference} aware=2026-05-01 title="t"')
+    with engine.connect() as connection:
+        connection.execute(text("CREATE COLLATION review_shifted (provider = icu, locale = 'und-u-ka-shifted')"))
+        connection.execute(text("ALTER TABLE reviews ALTER COLUMN reference_key TYPE varchar(40) "
+                                "COLLATE review_shifted"))
+        kept = OpenReviews()
+        kept.catch_up(connection)
+        from_kept = [row.review.reference for row in kept.listing(TODAY, RULEBOOKS).rows]
+        from_sql = [row.review.reference for row in service.list_reviews(connection, TODAY, RULEBOOKS, "open").rows]
+        connection.rollback()
+    assert from_kept == from_sql == ["SCR-10", "SCR1"]

@@ -36,12 +36,15 @@ def upgrade() -> None:
     op.add_column(VERSION, sa.Column("reviews_deleted", sa.BigInteger, nullable=False, server_default="0"))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER reviews_version ON reviews")
-        # The stamping UPDATE sets these triggers off again, one level down: that is where they stop.
+        # The stamping UPDATE sets these triggers off again: a flag of the transaction's, raised only around it,
+        # tells them apart from any other change to reviews (one made by another table's trigger still counts).
         op.execute(f"CREATE FUNCTION stamp_reviews() RETURNS trigger LANGUAGE plpgsql AS $$ "
                    f"DECLARE stamped bigint; BEGIN "
-                   f"IF pg_trigger_depth() > 1 THEN RETURN NULL; END IF; "
+                   f"IF current_setting('scr.stamping', true) = 'on' THEN RETURN NULL; END IF; "
                    f"{BUMP} RETURNING number INTO stamped; "
+                   f"PERFORM set_config('scr.stamping', 'on', true); "
                    f"UPDATE reviews SET stamp = stamped WHERE id IN (SELECT id FROM written); "
+                   f"PERFORM set_config('scr.stamping', 'off', true); "
                    f"RETURN NULL; END $$")
         for change in ("insert", "update"):
             op.execute(f"CREATE TRIGGER reviews_{change}_stamp AFTER {change.upper()} ON reviews "
