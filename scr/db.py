@@ -273,17 +273,14 @@ def lock_table(session: Session, table: str) -> None:
 VERSION_TABLE = "record_version"  # kept by triggers: see migrations 0007 and 0009
 # For statements; its one row has id 1. `reviews_deleted`: the version that last deleted reviews.
 VERSION = table(VERSION_TABLE, column("id"), column("number"), column("reviews_deleted"))
-STAMP = "stamp"  # each review's: the version of the change that last wrote it (migration 0009)
+# Each review's stamp: the version of the change that last wrote it (migration 0009).
+STAMPS = table("review_stamps", column("review_id"), column("stamp"))
 
 
 def among_the_models(thing, name: str | None, kind: str, *_) -> bool:
-    """Alembic's `include_object`: the version table and the reviews' stamps are machinery the migrations keep, not
-    part of the models."""
-    if kind == "column":
-        return not (name == STAMP and thing.table.name == "reviews")
-    if kind == "index":
-        return name != "ix_reviews_stamp"
-    return not (kind == "table" and name == VERSION_TABLE)
+    """Alembic's `include_object`: the version and the reviews' stamps are machinery the migrations keep, not
+    models."""
+    return not (kind == "table" and name in (VERSION_TABLE, STAMPS.name))
 
 
 def records_version(session: Session) -> int:

@@ -1,9 +1,9 @@
 """The open reviews as `status` lists them, kept per process and brought up to date by reading only what changed.
 
 Read whole once (one statement), then, after any change, only the reviews stamped since the version last read
-(migration 0009: each review carries the version of the change that last wrote it, and the version moves in commit
-order), in one statement that reads the version too. Each review is assessed once a day; the list is ordered and
-counted here as `scr.service.list_reviews` does it in SQL, and a test holds the two to the same answers. So `status`
+(migration 0009: a review written has a stamp, the version of the change that last wrote it, and the version moves in
+commit order), in one statement that reads the version too. Each review is assessed once a day; the list is ordered
+and counted here as `scr.service.list_reviews` does it in SQL, and a test holds the two to the same answers. So `status`
 after a change costs a read of the few reviews that changed, not of every open one. A deletion of reviews (no
 command deletes one; SQL typed by hand might) has it read them all again.
 
@@ -18,7 +18,7 @@ from bisect import bisect_left, insort
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import Connection, and_, bindparam, literal_column, select, text
+from sqlalchemy import Connection, bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from scr import db
@@ -26,7 +26,7 @@ from scr.models import OPEN_WHERE, Review
 from scr.rulebook import Guidance
 from scr.service import GRANTED, REVIEW_COLUMNS, ListedReview, ReviewList, ReviewRow, listed_row
 
-_STAMP = literal_column(f"reviews.{db.STAMP}")
+_STAMP = db.STAMPS.c.stamp
 _UNTIL = 2**62  # above any version
 _FROM_JSON = db.from_json(REVIEW_COLUMNS)
 
@@ -38,10 +38,15 @@ def _statement(dialect: str, changed: bool):
     columns to read, whatever the number of reviews (reading a column costs more than a review's values do)."""
     array, arrays = db.json_builders(dialect)
     is_open = literal_column(f"CASE WHEN {OPEN_WHERE} THEN 1 ELSE 0 END")
-    # Bounded on both sides by parameters, so that PostgreSQL's plan (a prepared statement's generic one too, and one
-    # made before the stamps' statistics exist) expects few rows and reads ix_reviews_stamp, not every review.
-    which = and_(bindparam("since") < _STAMP, bindparam("until") >= _STAMP) if changed else text(OPEN_WHERE)
-    reviews = select(arrays(array(Review.id, is_open, *REVIEW_COLUMNS))).where(which).scalar_subquery()
+    reviews = select(arrays(array(Review.id, is_open, *REVIEW_COLUMNS)))
+    if changed:
+        # Bounded on both sides by parameters, so that PostgreSQL's plan (a prepared statement's generic one too, and
+        # one made before the stamps' statistics exist) expects few rows and reads ix_review_stamps_stamp.
+        reviews = (reviews.select_from(db.STAMPS.join(Review.__table__, Review.id == db.STAMPS.c.review_id))
+                   .where(bindparam("since") < _STAMP, bindparam("until") >= _STAMP))
+    else:
+        reviews = reviews.where(text(OPEN_WHERE))
+    reviews = reviews.scalar_subquery()
     return (select(db.VERSION.c.number, db.VERSION.c.reviews_deleted, GRANTED, db.json_of(dialect, reviews))
             .where(db.VERSION.c.id == 1))
 

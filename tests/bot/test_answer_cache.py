@@ -49,7 +49,7 @@ def test_a_list_after_a_change_is_built_from_the_same_one_query(web, engine, run
     with count_statements(engine) as statements:
         again = _ask(web, "status", user="UVIEWER")
     assert again != first and "Child C" in again["text"] and again["text"].startswith("*Open reviews*: 2, 2 overdue")
-    assert len(statements) == 1 and statements[0].startswith(VERSION_AND_ROLE) and "< reviews.stamp" in statements[0]
+    assert len(statements) == 1 and statements[0].startswith(VERSION_AND_ROLE) and "< review_stamps.stamp" in statements[0]
 
 
 def test_a_review_in_full_is_one_statement_whether_it_changed_or_not(web, engine, run, review):

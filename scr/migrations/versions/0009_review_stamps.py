@@ -1,17 +1,19 @@
-"""Each review carries the records' version of the change that last wrote it (`stamp`), and the version table the
-version of the last deletion of reviews (`reviews_deleted`), both kept by triggers, so that a process holding the
-open reviews can bring them up to date by reading only what changed since the version it last read
-(`scr.open_reviews`).
+"""Each review written since this migration has a stamp: the records' version of the change that last wrote it, in
+`review_stamps`, and the version table the version of the last deletion of reviews (`reviews_deleted`), both kept by
+triggers, so that a process holding the open reviews can bring them up to date by reading only what changed since
+the version it last read (`scr.open_reviews`).
 
 The version moves in commit order (0007: the writer's bump holds its one row until it commits). On PostgreSQL a
 statement's rows are stamped after it, with the number its own bump took, so locks are taken in 0007's order (the
 reviews' rows, then the version's row: a command holding a review `FOR UPDATE` and a plain UPDATE of it do not
-deadlock); a reader that has seen version N has then seen every row stamped N or less. SQLite has row triggers only;
-its writers hold the whole database, so the same holds there. The upgrade moves the version and marks a deletion, so
-that a process that kept reviews across a downgrade and this upgrade reads them all again.
+deadlock); a reader that has seen version N has then seen every review stamped N or less. SQLite has row triggers
+only; its writers hold the whole database, so the same holds there. The stamps live in a table of their own, not in
+a column of reviews: a change to a review then writes one new version of its row (one that PostgreSQL can keep on
+the same page, with no new index entries, when no indexed column changed), not two. The upgrade moves the version and
+marks a deletion, so that a process that kept reviews across a downgrade and this upgrade reads them all again.
 
-Machinery, not a record: `stamp` is not among the models (`scr.db.among_the_models`), so backups, exports and the
-detail of a review neither carry nor expect it.
+Machinery, not a record: `review_stamps` is not among the models (`scr.db.among_the_models`), so backups and exports
+neither carry nor expect it.
 
 Revision ID: 0009
 Revises: 0008
@@ -26,25 +28,22 @@ branch_labels = None
 depends_on = None
 
 VERSION = "record_version"  # scr.db.VERSION_TABLE
+STAMPS = "review_stamps"  # scr.db.STAMPS_TABLE
 BUMP = f"UPDATE {VERSION} SET number = number + 1"
-STAMP = f"(SELECT number FROM {VERSION} WHERE id = 1)"
 
 
 def upgrade() -> None:
-    op.add_column("reviews", sa.Column("stamp", sa.BigInteger, nullable=False, server_default="0"))
-    op.create_index("ix_reviews_stamp", "reviews", ["stamp"])
+    op.create_table(STAMPS, sa.Column("review_id", sa.Integer, primary_key=True),
+                    sa.Column("stamp", sa.BigInteger, nullable=False))
+    op.create_index("ix_review_stamps_stamp", STAMPS, ["stamp"])
     op.add_column(VERSION, sa.Column("reviews_deleted", sa.BigInteger, nullable=False, server_default="0"))
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER reviews_version ON reviews")
-        # The stamping UPDATE sets these triggers off again: a flag of the transaction's, raised only around it,
-        # tells them apart from any other change to reviews (one made by another table's trigger still counts).
         op.execute(f"CREATE FUNCTION stamp_reviews() RETURNS trigger LANGUAGE plpgsql AS $$ "
                    f"DECLARE stamped bigint; BEGIN "
-                   f"IF current_setting('scr.stamping', true) = 'on' THEN RETURN NULL; END IF; "
                    f"{BUMP} RETURNING number INTO stamped; "
-                   f"PERFORM set_config('scr.stamping', 'on', true); "
-                   f"UPDATE reviews SET stamp = stamped WHERE id IN (SELECT id FROM written); "
-                   f"PERFORM set_config('scr.stamping', 'off', true); "
+                   f"INSERT INTO {STAMPS} (review_id, stamp) SELECT id, stamped FROM written "
+                   f"ON CONFLICT (review_id) DO UPDATE SET stamp = EXCLUDED.stamp; "
                    f"RETURN NULL; END $$")
         for change in ("insert", "update"):
             op.execute(f"CREATE TRIGGER reviews_{change}_stamp AFTER {change.upper()} ON reviews "
@@ -56,10 +55,10 @@ def upgrade() -> None:
     else:
         for change in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER reviews_{change}_version")
-        # The WHEN stops the stamp's own UPDATE from setting the update trigger off again: the stamp it writes is new.
-        stamp = f"BEGIN {BUMP}; UPDATE reviews SET stamp = {STAMP} WHERE id = NEW.id; END"
+        stamp = (f"BEGIN {BUMP}; INSERT OR REPLACE INTO {STAMPS} (review_id, stamp) "
+                 f"VALUES (NEW.id, (SELECT number FROM {VERSION} WHERE id = 1)); END")
         op.execute(f"CREATE TRIGGER reviews_insert_version AFTER INSERT ON reviews {stamp}")
-        op.execute(f"CREATE TRIGGER reviews_update_version AFTER UPDATE ON reviews WHEN NEW.stamp = OLD.stamp {stamp}")
+        op.execute(f"CREATE TRIGGER reviews_update_version AFTER UPDATE ON reviews {stamp}")
         op.execute(f"CREATE TRIGGER reviews_delete_version AFTER DELETE ON reviews "
                    f"BEGIN {BUMP}, reviews_deleted = number + 1; END")
     op.execute(f"{BUMP}, reviews_deleted = number + 1")  # whoever kept reviews before reads them all again
@@ -79,5 +78,5 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER reviews_{change}_version")
             op.execute(f"CREATE TRIGGER reviews_{change}_version AFTER {change.upper()} ON reviews BEGIN {BUMP}; END")
     op.drop_column(VERSION, "reviews_deleted")
-    op.drop_index("ix_reviews_stamp", "reviews")
-    op.drop_column("reviews", "stamp")
+    op.drop_index("ix_review_stamps_stamp", STAMPS)
+    op.drop_table(STAMPS)
