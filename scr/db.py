@@ -221,9 +221,14 @@ def json_builders(dialect: str):
     return func.json_array, func.json_group_array
 
 
+def json_value(dialect: str, subquery):
+    """A scalar subquery's JSON value, as JSON (SQLite takes a subquery's value for text)."""
+    return subquery if dialect == "postgresql" else func.json(subquery)
+
+
 def json_of(dialect: str, subquery):
-    """A scalar subquery's JSON value, read as JSON (SQLite reads a subquery's value as text)."""
-    return type_coerce(subquery if dialect == "postgresql" else func.json(subquery), JSON)
+    """A scalar subquery's JSON value, read as JSON."""
+    return type_coerce(json_value(dialect, subquery), JSON)
 
 
 def from_json(columns) -> Callable[[list], list]:

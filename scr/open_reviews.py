@@ -38,14 +38,16 @@ def _statement(dialect: str, changed: bool):
     columns to read, whatever the number of reviews (reading a column costs more than a review's values do)."""
     array, arrays = db.json_builders(dialect)
     is_open = literal_column(f"CASE WHEN {OPEN_WHERE} THEN 1 ELSE 0 END")
-    reviews = select(arrays(array(Review.id, is_open, *REVIEW_COLUMNS)))
+    review = array(Review.id, is_open, *REVIEW_COLUMNS)
     if changed:
-        # Bounded on both sides by parameters, so that PostgreSQL's plan (a prepared statement's generic one too, and
-        # one made before the stamps' statistics exist) expects few rows and reads ix_review_stamps_stamp.
-        reviews = (reviews.select_from(db.STAMPS.join(Review.__table__, Review.id == db.STAMPS.c.review_id))
+        # Each stamp's review by its id (a deleted one: null), so that no plan reads every review to join them; the
+        # stamps bounded on both sides by parameters, so that PostgreSQL's plan (a prepared statement's generic one
+        # too, and one made before the stamps' statistics exist) expects few and reads ix_review_stamps_stamp.
+        stamped = select(review).where(Review.id == db.STAMPS.c.review_id).correlate(db.STAMPS).scalar_subquery()
+        reviews = (select(arrays(db.json_value(dialect, stamped))).select_from(db.STAMPS)
                    .where(bindparam("since") < _STAMP, bindparam("until") >= _STAMP))
     else:
-        reviews = reviews.where(text(OPEN_WHERE))
+        reviews = select(arrays(review)).where(text(OPEN_WHERE))
     reviews = reviews.scalar_subquery()
     return (select(db.VERSION.c.number, db.VERSION.c.reviews_deleted, GRANTED, db.json_of(dialect, reviews))
             .where(db.VERSION.c.id == 1))
@@ -92,7 +94,7 @@ class OpenReviews:
     def _take(self, reviews, whole: bool) -> None:
         if whole:
             self._reviews, self._assessed = {}, None
-        for review_id, is_open, *columns in reviews:
+        for review_id, is_open, *columns in filter(None, reviews):  # none: a stamp of a review since deleted
             if is_open:
                 self._reviews[review_id] = ListedReview._make(_FROM_JSON(columns))
             else:
