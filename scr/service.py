@@ -16,17 +16,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from sqlalchemy import (
-    Connection,
-    and_,
-    bindparam,
-    case,
-    delete,
-    func,
-    or_,
-    select,
-    text,
-)
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from scr import db
