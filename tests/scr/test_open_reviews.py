@@ -277,3 +277,22 @@ def test_ties_are_ordered_as_the_sql_orders_them_whatever_the_collation(sessions
         from_sql = [row.review.reference for row in service.list_reviews(connection, TODAY, RULEBOOKS, "open").rows]
         connection.rollback()
     assert from_kept == from_sql == ["SCR-10", "SCR1"]
+
+
+def test_on_postgresql_a_transaction_moves_the_version_once(sessions, engine):
+    """However many statements it runs (an import runs one a row), and all it writes carries that one number."""
+    _postgresql(engine)
+    before = _version(engine)
+    csv = "reference,initiated\r\n" + "".join(f"SCR-{n},2026-05-0{n}\r\n" for n in range(1, 4))
+    with db.transaction(sessions) as session:
+        transfer.import_reviews(session, io.StringIO(csv), ADMIN, NOW, "file.csv")
+    assert _version(engine) == before + 1
+    with engine.connect() as connection:
+        stamps = set(connection.execute(text("SELECT stamp FROM review_stamps JOIN reviews ON review_id = reviews.id")
+                                        ).scalars())
+    assert stamps == {before + 1}
+
+
+def _version(engine) -> int:
+    with engine.connect() as connection:
+        return db.records_version(connection)

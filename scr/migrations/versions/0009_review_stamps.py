@@ -30,6 +30,9 @@ depends_on = None
 VERSION = "record_version"  # scr.db.VERSION_TABLE
 STAMPS = "review_stamps"  # scr.db.STAMPS_TABLE
 BUMP = f"UPDATE {VERSION} SET number = number + 1"
+# PostgreSQL: the bump, unless this transaction made it already (a setting of the transaction's own says so).
+BUMP_ONCE = (f"IF current_setting('scr.bumped', true) IS DISTINCT FROM 'on' THEN {BUMP}; "
+             f"PERFORM set_config('scr.bumped', 'on', true); END IF;")
 
 
 def upgrade() -> None:
@@ -38,18 +41,23 @@ def upgrade() -> None:
     op.create_index("ix_review_stamps_stamp", STAMPS, ["stamp"])
     op.add_column(VERSION, sa.Column("reviews_deleted", sa.BigInteger, nullable=False, server_default="0"))
     if op.get_bind().dialect.name == "postgresql":
+        # The version moves once a transaction, at its first change, not at every statement: an import's rows, a
+        # statement each, would otherwise update the one row 100,000 times in one transaction, each update longer
+        # to find than the last. The transaction holds that row, and its number, until it commits.
+        op.execute(f"CREATE OR REPLACE FUNCTION bump_record_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                   f"{BUMP_ONCE} RETURN NULL; END $$")
         op.execute("DROP TRIGGER reviews_version ON reviews")
         op.execute(f"CREATE FUNCTION stamp_reviews() RETURNS trigger LANGUAGE plpgsql AS $$ "
-                   f"DECLARE stamped bigint; BEGIN "
-                   f"{BUMP} RETURNING number INTO stamped; "
-                   f"INSERT INTO {STAMPS} (review_id, stamp) SELECT id, stamped FROM written "
+                   f"BEGIN {BUMP_ONCE} "
+                   f"INSERT INTO {STAMPS} (review_id, stamp) "
+                   f"SELECT id, (SELECT number FROM {VERSION} WHERE id = 1) FROM written "
                    f"ON CONFLICT (review_id) DO UPDATE SET stamp = EXCLUDED.stamp; "
                    f"RETURN NULL; END $$")
         for change in ("insert", "update"):
             op.execute(f"CREATE TRIGGER reviews_{change}_stamp AFTER {change.upper()} ON reviews "
                        f"REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION stamp_reviews()")
         op.execute(f"CREATE FUNCTION note_reviews_deleted() RETURNS trigger LANGUAGE plpgsql AS "
-                   f"$$ BEGIN {BUMP}, reviews_deleted = number + 1; RETURN NULL; END $$")
+                   f"$$ BEGIN {BUMP_ONCE} UPDATE {VERSION} SET reviews_deleted = number; RETURN NULL; END $$")
         op.execute("CREATE TRIGGER reviews_deleted AFTER DELETE OR TRUNCATE ON reviews "
                    "FOR EACH STATEMENT EXECUTE FUNCTION note_reviews_deleted()")
     else:
@@ -71,6 +79,8 @@ def downgrade() -> None:
         for change in ("insert", "update"):
             op.execute(f"DROP TRIGGER reviews_{change}_stamp ON reviews")
         op.execute("DROP FUNCTION stamp_reviews()")
+        op.execute(f"CREATE OR REPLACE FUNCTION bump_record_version() RETURNS trigger LANGUAGE plpgsql AS "
+                   f"$$ BEGIN {BUMP}; RETURN NULL; END $$")
         op.execute("CREATE TRIGGER reviews_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON reviews "
                    "FOR EACH STATEMENT EXECUTE FUNCTION bump_record_version()")
     else:
