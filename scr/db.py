@@ -184,7 +184,7 @@ def transaction(sessions: sessionmaker[Session], write: bool = True, wait: float
     try:
         with sessions() as session, session.begin():
             options = {WRITE: write, WAIT: wait}
-            if session.get_bind().dialect.name == "postgresql":
+            if dialect_of(session) == "postgresql":
                 options["isolation_level"] = "READ COMMITTED"  # a transaction, on an autocommit engine too
             connection = session.connection(execution_options=options)
             if wait is not None and connection.dialect.name == "postgresql":
@@ -271,7 +271,7 @@ def lock_table(session: Session, table: str) -> None:
 
     SQLite's write transactions already hold the whole database.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_of(session) == "postgresql":
         session.execute(text(f"LOCK TABLE {table} IN EXCLUSIVE MODE"))
 
 

@@ -317,12 +317,6 @@ class ReadReview(namedtuple("ReadReview", [*(column.key for column in Review.__t
 
 
 ReadAction = namedtuple("ReadAction", [column.key for column in Action.__table__.c])
-_REVIEW_WIDTH = len(Review.__table__.c)
-# The review joined to its few actions: one row each, or one row of NULLs for them.
-_DETAIL = (select(*Review.__table__.c, *Action.__table__.c)
-           .select_from(Review.__table__.outerjoin(Action.__table__))
-           .where(Review.reference_key == bindparam("reference"))
-           .order_by(Action.number))
 
 
 @lru_cache(maxsize=2)
@@ -342,35 +336,33 @@ def _versioned_detail(dialect: str):
 _REVIEW_FROM_JSON, _ACTION_FROM_JSON = db.from_json(Review.__table__.c), db.from_json(Action.__table__.c)
 
 
+def _read_detail(ctx: Context, reference: str) -> tuple[int, str | None, list | None]:
+    """The records' version, the asker's stored grant, and the review with its actions as JSON (None: not found)."""
+    values = {"user": ctx.actor.id, "reference": reference.upper()}
+    return ctx.session.execute(_versioned_detail(db.dialect_of(ctx.session)), values).one()
+
+
 def review_detail(ctx: Context, reference: str, role: str | None) -> ReviewDetail:
     """The review in full for a reader holding `role` (which says whether to offer the edit buttons)."""
-    rows = ctx.session.execute(_DETAIL, {"reference": reference.upper()}).all()
-    if not rows:
-        raise CommandError(not_found(reference))
-    actions = [ReadAction._make(row[_REVIEW_WIDTH:]) for row in rows if row[_REVIEW_WIDTH] is not None]
-    return _detail(ctx, ReadReview(*rows[0][:_REVIEW_WIDTH], actions), role)
+    return _detail(ctx, reference, _read_detail(ctx, reference)[2], role)
 
 
 def version_and_detail(ctx: Context, reference: str) -> tuple[int, str, Callable[[], ReviewDetail]]:
     """The records' version, the asker's role (`authorise`d to read: a refusal says nothing of the review) and how to
     build the review's detail from what the same statement read (`scr.answers`: only when it is not cached)."""
-    statement = _versioned_detail(db.dialect_of(ctx.session))
-    values = {"user": ctx.actor.id, "reference": reference.upper()}
-    version, granted, found = ctx.session.execute(statement, values).one()
+    version, granted, found = _read_detail(ctx, reference)
     role = reader(ctx, granted)
-
-    def detail() -> ReviewDetail:
-        if found is None:
-            raise CommandError(not_found(reference))
-        columns, actions = found
-        actions = sorted((ReadAction._make(_ACTION_FROM_JSON(action)) for action in actions or ()),
-                         key=attrgetter("number"))
-        return _detail(ctx, ReadReview(*_REVIEW_FROM_JSON(columns), actions), role)
-
-    return version, role, detail
+    return version, role, lambda: _detail(ctx, reference, found, role)
 
 
-def _detail(ctx: Context, review: ReadReview, role: str | None) -> ReviewDetail:
+def _detail(ctx: Context, reference: str, found: list | None, role: str | None) -> ReviewDetail:
+    """The detail from the review's JSON (`_read_detail`), as plain values: no ORM objects to build."""
+    if found is None:
+        raise CommandError(not_found(reference))
+    columns, actions = found
+    actions = sorted((ReadAction._make(_ACTION_FROM_JSON(action)) for action in actions or ()),
+                     key=attrgetter("number"))
+    review = ReadReview(*_REVIEW_FROM_JSON(columns), actions)
     book = ctx.rulebook(review)
     return ReviewDetail(review, assess(review, ctx.today, book), book, role in ("editor", "admin"))
 

@@ -30,6 +30,7 @@ depends_on = None
 VERSION = "record_version"  # scr.db.VERSION_TABLE
 STAMPS = "review_stamps"  # scr.db.STAMPS_TABLE
 BUMP = f"UPDATE {VERSION} SET number = number + 1"
+NUMBER = f"(SELECT number FROM {VERSION} WHERE id = 1)"
 # PostgreSQL: the bump, unless this transaction made it already (a setting of the transaction's own says so).
 BUMP_ONCE = (f"IF current_setting('scr.bumped', true) IS DISTINCT FROM 'on' THEN {BUMP}; "
              f"PERFORM set_config('scr.bumped', 'on', true); END IF;")
@@ -50,7 +51,7 @@ def upgrade() -> None:
         op.execute(f"CREATE FUNCTION stamp_reviews() RETURNS trigger LANGUAGE plpgsql AS $$ "
                    f"BEGIN {BUMP_ONCE} "
                    f"INSERT INTO {STAMPS} (review_id, stamp) "
-                   f"SELECT id, (SELECT number FROM {VERSION} WHERE id = 1) FROM written "
+                   f"SELECT id, {NUMBER} FROM written "
                    f"ON CONFLICT (review_id) DO UPDATE SET stamp = EXCLUDED.stamp; "
                    f"RETURN NULL; END $$")
         for change in ("insert", "update"):
@@ -64,7 +65,7 @@ def upgrade() -> None:
         for change in ("insert", "update", "delete"):
             op.execute(f"DROP TRIGGER reviews_{change}_version")
         stamp = (f"BEGIN {BUMP}; INSERT OR REPLACE INTO {STAMPS} (review_id, stamp) "
-                 f"VALUES (NEW.id, (SELECT number FROM {VERSION} WHERE id = 1)); END")
+                 f"VALUES (NEW.id, {NUMBER}); END")
         op.execute(f"CREATE TRIGGER reviews_insert_version AFTER INSERT ON reviews {stamp}")
         op.execute(f"CREATE TRIGGER reviews_update_version AFTER UPDATE ON reviews {stamp}")
         op.execute(f"CREATE TRIGGER reviews_delete_version AFTER DELETE ON reviews "
